@@ -1,0 +1,41 @@
+"""The outcome of running one candidate: a category and a sentence, never an exception."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+OK = "ok"
+REJECTED = "rejected"  # static validation refused the source
+FAILED = "failed"  # ran, but a frame did not round-trip (wrong type, shape, exception)
+TIMEOUT = "timeout"  # exceeded the wall-clock or CPU limit
+OOM = "oom"  # exceeded the memory limit
+VIOLATION = "violation"  # tried a forbidden operation and was stopped at runtime
+
+CATEGORIES = (OK, REJECTED, FAILED, TIMEOUT, OOM, VIOLATION)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    category: str
+    message: str = ""
+    frame: int | None = None  # index of the frame it happened on, where there was one
+    isolation: str = ""  # how the candidate was isolated; says so loudly when degraded
+
+    def __post_init__(self) -> None:
+        if self.category not in CATEGORIES:
+            raise ValueError(f"unknown verdict category {self.category!r}")
+
+    @property
+    def ok(self) -> bool:
+        return self.category == OK
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Verdict":
+        return cls(**data)
+
+    def __str__(self) -> str:
+        where = f" at frame {self.frame}" if self.frame is not None else ""
+        return f"{self.category}{where}: {self.message}" if self.message else self.category
