@@ -1,0 +1,167 @@
+"""The `codec-ledger` command line: a thin typer layer over the runner and the ledger."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from runner.clips import InputError, default_suite, load_suite, parse_size
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="A self-improving video codec whose whole history is an event-sourced ledger.")
+console = Console()
+
+InputOption = typer.Option(None, "--input", help="A video file or a folder of PNG frames (repeatable).")
+FramesOption = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input.")
+MaxSizeOption = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH, e.g. 352x288.")
+FpsOption = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt.")
+JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+def fail(message: str) -> None:
+    """One line on stderr, exit code 1."""
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+def suite_from_options(inputs, frames, max_size, fps):
+    """The default suite, or exactly the clips given with --input."""
+    try:
+        size = parse_size(max_size) if max_size else None
+    except ValueError as error:
+        fail(f"--max-size: {error}")
+    try:
+        if inputs:
+            return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
+        return default_suite()
+    except InputError as error:
+        fail(str(error))
+
+
+def read_source(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read candidate '{path}': {getattr(error, 'strerror', None) or error}")
+
+
+def parse_qualities(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        fail(f"--quality: expected comma-separated integers, got {text!r}")
+    if not values or any(not 0 <= value <= 100 for value in values):
+        fail(f"--quality: values must lie in 0..100, got {text!r}")
+    return values
+
+
+def print_json(document) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
+
+
+@app.command()
+def evaluate(
+    candidate: Path = typer.Argument(..., help="A candidate codec module (.py)."),
+    inputs: Optional[list[str]] = InputOption,
+    quality: str = typer.Option("10,30,50,70,90", "--quality", help="Comma-separated quality ladder."),
+    frames: Optional[int] = FramesOption,
+    max_size: Optional[str] = MaxSizeOption,
+    fps: Optional[float] = FpsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Measure a candidate codec at a quality ladder on real clips, in the sandbox."""
+    from runner.evaluator import evaluate_ladder
+
+    source = read_source(candidate)
+    qualities = parse_qualities(quality)
+    suite = suite_from_options(inputs, frames, max_size, fps)
+    report = evaluate_ladder(source, suite, qualities)
+    report["suite"] = suite.describe()
+    report["candidate"] = str(candidate)
+    if as_json:
+        print_json(report)
+    else:
+        show_evaluation(report)
+    if report["verdict"]["category"] != "ok":
+        raise typer.Exit(2)
+
+
+@app.command()
+def baselines(
+    inputs: Optional[list[str]] = InputOption,
+    frames: Optional[int] = FramesOption,
+    max_size: Optional[str] = MaxSizeOption,
+    fps: Optional[float] = FpsOption,
+    as_json: bool = JsonOption,
+) -> None:
+    """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
+    from runner.baselines import measure_baselines
+
+    suite = suite_from_options(inputs, frames, max_size, fps)
+    report = measure_baselines(suite)
+    report["suite"] = suite.describe()
+    if as_json:
+        print_json(report)
+    else:
+        show_baselines(report)
+
+
+def _point_row(label, point) -> list[str]:
+    def number(key, digits=2):
+        value = point.get(key)
+        return "-" if value is None else f"{value:.{digits}f}"
+
+    verdict = point["verdict"]
+    status = "ok" if point["success"] else f"{verdict['category']}: {verdict['message'][:60]}"
+    return [str(label), str(point["bytes"]), number("kbps", 1), number("bpp", 3), number("ratio", 1),
+            number("psnr_y"), number("ssim_y", 4), number("encode_fps", 1), number("decode_fps", 1), status]
+
+
+_COLUMNS = ("quality", "bytes", "kbit/s", "bpp", "ratio", "PSNR-Y", "SSIM-Y", "enc fps", "dec fps", "verdict")
+
+
+def show_evaluation(report: dict) -> None:
+    isolation = report["isolation"]
+    if isolation.startswith("DEGRADED"):
+        console.print(f"[bold red]WARNING: sandbox {isolation}[/]")
+    if not report["clips"]:
+        console.print(f"[red]{report['verdict']['category']}[/]: {report['verdict']['message']}")
+        return
+    for name, clip in report["clips"].items():
+        bd = clip.get("bd_rate_vs_jpeg_pct")
+        title = f"{name} ({clip['kind']})" + (f" - BD-rate vs JPEG {bd:+.1f}%" if bd is not None else "")
+        table = Table(*_COLUMNS, title=title)
+        for point in clip["points"]:
+            table.add_row(*_point_row(point["quality"], point))
+        console.print(table)
+    console.print(f"sandbox: {isolation}")
+
+
+def show_baselines(report: dict) -> None:
+    for name, clip in report["clips"].items():
+        table = Table("codec", *_COLUMNS, title=f"{name}: reference codecs")
+        for codec, entry in clip["codecs"].items():
+            bd = entry.get("bd_rate_vs_jpeg_pct")
+            label = codec + (f" ({bd:+.1f}%)" if bd is not None and codec != "jpeg" else "")
+            for point in entry["points"]:
+                table.add_row(label, *_point_row(point["quality"], point))
+                label = ""
+        console.print(table)
+    console.print("In brackets: BD-rate against JPEG on PSNR-Y (negative = fewer bits for the same quality).")
+
+
+def _register_optional_commands() -> None:
+    try:
+        from runner import ledger_commands
+    except ImportError:
+        return
+    ledger_commands.register(app)
+
+
+_register_optional_commands()

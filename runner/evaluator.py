@@ -1,0 +1,158 @@
+"""Measures a candidate on a suite: quality ladders, BD-rate against JPEG, and matched-quality tests.
+
+Every number comes from the bytes the encoder really produced and the frames the decoder
+really returned (runner/measure.py does the arithmetic). The runner is a Sandbox for
+candidates; InProcessRunner only for trusted code in benchmarks.
+"""
+
+from __future__ import annotations
+
+from contextlib import nullcontext
+from functools import lru_cache
+
+from domain.verdict import REJECTED, Verdict
+from runner.bdrate import bd_rate
+from runner.clips import Clip, Suite
+from runner.measure import point_metrics, summarise
+from runner.references import reference_ladder
+from runner.sandbox import Sandbox
+from runner.validation import validate
+
+DEFAULT_QUALITIES = (10, 30, 50, 70, 90)
+DEFAULT_TARGET_PSNR_Y = 35.0
+
+
+def clip_config(clip: Clip, quality: int) -> dict:
+    """The `config` a candidate sees for one clip."""
+    return {"quality": int(quality), "width": clip.width, "height": clip.height, "fps": clip.fps,
+            "frames": clip.count}
+
+
+def measure_point(runner, source: str, clip: Clip, quality: int) -> dict:
+    """One run of `source` over `clip` at `quality`, as a metric point."""
+    result = runner.run(source, clip.frames, clip_config(clip, quality))
+    decoded = result.decoded if result.verdict.ok else None
+    point = point_metrics(clip, int(quality), result.total_bytes, decoded,
+                          result.encode_seconds, result.decode_seconds, result.verdict)
+    point["verdict"]["isolation"] = result.verdict.isolation
+    return point
+
+
+@lru_cache(maxsize=64)
+def jpeg_anchor(clip: Clip) -> tuple[tuple[float, float], ...]:
+    """OpenCV JPEG's (kbps, PSNR-Y) ladder on a clip: the anchor of every BD-rate we report."""
+    return tuple((p["kbps"], p["psnr_y"]) for p in reference_ladder("jpeg", clip) if p["success"])
+
+
+def rd_points(points: list[dict]) -> list[tuple[float, float]]:
+    return [(p["kbps"], p["psnr_y"]) for p in points if p["success"]]
+
+
+def evaluate_ladder(source: str, suite: Suite, qualities=DEFAULT_QUALITIES, runner=None) -> dict:
+    """A candidate at several qualities on every clip, with its BD-rate against JPEG per clip."""
+    reasons = validate(source)
+    with _runner(runner) as active:
+        isolation = active.isolation
+        if reasons:
+            verdict = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=isolation)
+            return {"verdict": verdict.to_dict(), "isolation": isolation, "clips": {}}
+        clips = {}
+        for clip in suite.clips:
+            points = [measure_point(active, source, clip, q) for q in qualities]
+            clips[clip.name] = {
+                "kind": clip.kind,
+                "points": points,
+                "bd_rate_vs_jpeg_pct": _bd_rate_vs_jpeg(clip, points),
+            }
+    failures = [p["verdict"] for c in clips.values() for p in c["points"] if not p["success"]]
+    verdict = failures[0] if failures else Verdict("ok", isolation=isolation).to_dict()
+    return {"verdict": verdict, "isolation": isolation, "clips": clips}
+
+
+def _bd_rate_vs_jpeg(clip: Clip, points: list[dict]) -> float | None:
+    if clip.kind != "real":
+        return None  # constant frames give degenerate RD curves
+    value = bd_rate(jpeg_anchor(clip), rd_points(points))
+    return None if value is None else round(value, 2)
+
+
+def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
+                   sandbox=None) -> dict:
+    """The adoption test: the lowest `quality` meeting the PSNR-Y target on the suite's real
+    clips (by bisection), then every clip at that quality.
+
+    The summary, over the real clips only, is what the adoption policy compares; the other
+    clips must round-trip but do not count toward rate.
+    """
+    reasons = validate(source)
+    with _runner(sandbox) as runner:
+        report = {"target_psnr_y": target_psnr_y, "quality": None, "summary": None, "clips": {},
+                  "isolation": runner.isolation}
+        if reasons:
+            report["verdict"] = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=runner.isolation).to_dict()
+            return report
+        real = suite.real_clips() or suite.clips
+        search = _QualitySearch(runner, source, real, target_psnr_y)
+        quality, summary = search.lowest_meeting_target()
+        report["quality"] = quality
+        report["summary"] = summary
+        report["quality_searched"] = search.tried()
+        clips = dict(search.points_at(quality))
+        if summary["success"]:
+            for clip in suite.clips:
+                if clip.name not in clips:
+                    clips[clip.name] = measure_point(runner, source, clip, quality)
+        report["clips"] = clips
+        failures = [p["verdict"] for p in clips.values() if not p["success"]]
+        report["verdict"] = failures[0] if failures else Verdict("ok", isolation=runner.isolation).to_dict()
+        report["meets_target"] = bool(summary["success"] and summary["psnr_y"] >= target_psnr_y)
+    return report
+
+
+class _QualitySearch:
+    """Bisection over integer `quality` in [0, 100] for the lowest value meeting a PSNR-Y target."""
+
+    def __init__(self, runner, source: str, clips, target: float):
+        self.runner, self.source, self.clips, self.target = runner, source, clips, target
+        self._points: dict[int, list[tuple[str, dict]]] = {}
+        self._summaries: dict[int, dict] = {}
+
+    def summary(self, quality: int) -> dict:
+        if quality not in self._summaries:
+            points = [(clip, measure_point(self.runner, self.source, clip, quality)) for clip in self.clips]
+            self._points[quality] = [(clip.name, point) for clip, point in points]
+            self._summaries[quality] = summarise(points)
+        return self._summaries[quality]
+
+    def meets(self, quality: int) -> bool:
+        summary = self.summary(quality)
+        return bool(summary["success"]) and summary["psnr_y"] >= self.target
+
+    def lowest_meeting_target(self) -> tuple[int, dict]:
+        """Where no quality meets the target, or the candidate fails, the best it could do."""
+        low, high = 0, 100
+        if not self.meets(high):
+            return high, self.summary(high)
+        if self.meets(low):  # a codec that ignores quality, such as a lossless one
+            return low, self.summary(low)
+        while low < high:
+            middle = (low + high) // 2
+            if self.meets(middle):
+                high = middle
+            elif not self.summary(middle)["success"]:
+                return middle, self.summary(middle)  # a failure at any quality fails the test
+            else:
+                low = middle + 1
+        return high, self.summary(high)
+
+    def points_at(self, quality: int) -> list[tuple[str, dict]]:
+        return self._points[quality]
+
+    def tried(self) -> list[dict]:
+        return [{"quality": q, "psnr_y": s["psnr_y"], "kbps": s["kbps"], "success": s["success"]}
+                for q, s in sorted(self._summaries.items())]
+
+
+def _runner(runner):
+    """The caller's runner, or a fresh sandbox closed when the work is done."""
+    return nullcontext(runner) if runner is not None else Sandbox()

@@ -1,0 +1,399 @@
+"""The program inside the sandbox: a fork server that runs one candidate role per child.
+
+It is started by sandbox.py (under bubblewrap where present) and imports nothing from
+the project: only this file is visible inside. It imports numpy and cv2 once, then for
+each job forks a child that locks itself down (resource limits, Landlock, seccomp, an
+audit-hook tripwire), loads the candidate and serves frames over the framed pipe
+protocol below. The parent never runs candidate code, so no candidate sees another's.
+
+Protocol, both directions: a header struct.pack("<cQ", kind, length), then the payload.
+"""
+
+import ctypes
+import json
+import os
+import struct
+import sys
+
+HEADER = struct.Struct("<cQ")
+
+# host -> sandbox
+JOB = b"J"  # JSON: role, source, config, limits, layers
+FRAME = b"F"  # raw BGR bytes (encoder) or compressed bytes (decoder), preceded by a u32 index
+END = b"E"
+# sandbox -> host
+HELLO = b"H"  # JSON: what the fork server could load
+READY = b"R"  # the candidate module loaded
+RESULT = b"D"  # compressed bytes (encoder) or a decoded frame (decoder)
+FAILURE = b"X"  # JSON: category, message, frame
+EXITED = b"Z"  # JSON: how the child ended (sent by the fork server)
+
+INDEX = struct.Struct("<I")
+ARRAY_HEADER = struct.Struct("<8sIII")  # dtype string, then up to three dimensions
+
+ALLOWED_IMPORTS = frozenset({
+    "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
+    "itertools", "functools", "collections", "heapq", "bisect",
+})
+
+
+class Channel:
+    """Framed messages over two file descriptors."""
+
+    def __init__(self, read_fd: int, write_fd: int):
+        self.read_fd, self.write_fd = read_fd, write_fd
+
+    def send(self, kind: bytes, payload: bytes = b"") -> None:
+        self._write(HEADER.pack(kind, len(payload)))
+        self._write(payload)
+
+    def send_json(self, kind: bytes, value) -> None:
+        self.send(kind, json.dumps(value).encode())
+
+    def _write(self, data) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self.write_fd, view):]
+
+    def receive(self):
+        kind, length = HEADER.unpack(self._read(HEADER.size))
+        return kind, self._read(length)
+
+    def _read(self, size: int) -> bytes:
+        chunks, remaining = [], size
+        while remaining:
+            chunk = os.read(self.read_fd, min(remaining, 1 << 20))
+            if not chunk:
+                raise EOFError
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        return b"".join(chunks)
+
+
+# --- lock-down layers, applied in the child before any candidate code runs ---------------
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_SECCOMP = 38, 4, 22
+SECCOMP_MODE_FILTER = 2
+
+
+def apply_rlimits(limits: dict) -> None:
+    import resource
+
+
+    def cap(which, value):
+        resource.setrlimit(which, (value, value))
+
+    with open("/proc/self/statm") as statm:  # the address space this warm process already maps
+        mapped = int(statm.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    cap(resource.RLIMIT_AS, mapped + limits["memory_bytes"])
+    cap(resource.RLIMIT_CPU, limits["cpu_seconds"])
+    cap(resource.RLIMIT_FSIZE, 0)
+    cap(resource.RLIMIT_CORE, 0)
+    cap(resource.RLIMIT_NOFILE, limits["open_files"])
+    cap(resource.RLIMIT_NPROC, 0)  # binds non-root users; for root the pid namespace does
+
+
+class _LandlockRulesetAttr(ctypes.Structure):
+    _fields_ = [("handled_access_fs", ctypes.c_uint64), ("handled_access_net", ctypes.c_uint64),
+                ("scoped", ctypes.c_uint64)]
+
+
+class _LandlockPathBeneath(ctypes.Structure):
+    _pack_ = 1
+    _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
+
+
+def apply_landlock(readable: list) -> str:
+    """Deny every file write, TCP bind/connect, abstract unix sockets and signals outside.
+
+    Reads stay possible only beneath `readable` (the Python installation), for lazy imports.
+    Returns a description of what loaded, or why not.
+    """
+    abi = _libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
+    if abi < 1:
+        return "landlock unavailable"
+    fs_rights = (1 << {1: 13, 2: 14, 3: 15}.get(abi, 16)) - 1
+    read_rights = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
+    attr = _LandlockRulesetAttr(fs_rights, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
+    size = ctypes.sizeof(_LandlockRulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
+    ruleset = _libc.syscall(444, ctypes.byref(attr), size, 0)
+    if ruleset < 0:
+        return f"landlock ruleset refused (errno {ctypes.get_errno()})"
+    try:
+        for path in readable:
+            try:
+                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+            except OSError:
+                continue
+            rule = _LandlockPathBeneath(read_rights, fd)
+            _libc.syscall(445, ruleset, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
+            os.close(fd)
+        if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            return "landlock not applied: no_new_privs refused"
+        if _libc.syscall(446, ruleset, 0) != 0:  # landlock_restrict_self
+            return f"landlock not applied (errno {ctypes.get_errno()})"
+    finally:
+        os.close(ruleset)
+    return f"landlock abi {abi}"
+
+
+# x86_64 system calls a candidate never needs: processes, sockets, namespaces, file changes.
+_DENIED_SYSCALLS = (
+    41, 42, 43, 44, 49, 50, 53, 288,  # socket, connect, accept, sendto, bind, listen, socketpair, accept4
+    56, 57, 58, 59, 322, 435,  # clone, fork, vfork, execve, execveat, clone3
+    62, 101, 310, 311, 424, 434, 438, 440,  # kill, ptrace, process_vm_*, pidfd_*, process_madvise
+    155, 161, 165, 166, 272, 308,  # pivot_root, chroot, mount, umount2, unshare, setns
+    425, 426, 427, 437,  # io_uring_*, openat2
+    319, 85, 83, 258, 84, 87, 263, 82, 264, 316, 86, 265, 88, 266,  # memfd, creat, mkdir, unlink, rename, link
+    90, 91, 268, 92, 93, 94, 260, 76, 77, 133, 259,  # chmod, chown, truncate, mknod
+    160, 29, 30, 68, 64, 240, 248, 249, 250,  # setrlimit, SysV IPC, mq_open, keys
+    321, 298, 323, 135, 157, 169, 246, 175, 313, 176, 163, 167, 170, 171,  # bpf ... prctl ... sethostname
+    303, 304, 300, 253, 294,  # handles, fanotify, inotify
+)
+_WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+
+
+def apply_seccomp() -> str:
+    """Load a BPF filter that kills the process on any denied system call."""
+    if sys.platform != "linux" or os.uname().machine != "x86_64":
+        return "seccomp unavailable on this platform"
+    load_word, jump_equal, jump_set, ret = 0x20, 0x15, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
+    program = [(load_word, 0, 0, 4), (jump_equal, 1, 0, 0xC000003E), (ret, 0, 0, kill),
+               (load_word, 0, 0, 0), (0x35, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # x32 ABI: kill
+    for number in _DENIED_SYSCALLS:
+        program += [(jump_equal, 0, 1, number), (ret, 0, 0, kill)]
+    # open(path, flags) and openat(dirfd, path, flags): only for reading.
+    for number, flags_offset in ((2, 24), (257, 32)):
+        program += [(jump_equal, 0, 4, number), (load_word, 0, 0, flags_offset),
+                    (jump_set, 0, 1, _WRITE_FLAGS), (ret, 0, 0, kill), (ret, 0, 0, allow)]
+    # prlimit64(pid, resource, new, old): reading limits only.
+    program += [(jump_equal, 0, 5, 302), (load_word, 0, 0, 32), (jump_equal, 0, 2, 0),
+                (load_word, 0, 0, 36), (jump_equal, 1, 0, 0), (ret, 0, 0, kill)]
+    program += [(ret, 0, 0, allow)]
+
+    class Instruction(ctypes.Structure):
+        _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
+                    ("k", ctypes.c_uint32)]
+
+    class Program(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_uint16), ("filter", ctypes.POINTER(Instruction))]
+
+    instructions = (Instruction * len(program))(*program)
+    fprog = Program(len(program), instructions)
+    if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+        return "seccomp not applied: no_new_privs refused"
+    if _libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(fprog), 0, 0) != 0:
+        return f"seccomp not applied (errno {ctypes.get_errno()})"
+    return "seccomp filter"
+
+
+def install_tripwire(channel: Channel, own_code) -> None:
+    """An audit hook that ends the child at the first forbidden operation.
+
+    It is the earliest layer, not the boundary: it names what was attempted, and the
+    layers below stop whatever gets past it.
+    """
+
+    def tripwire(event: str, args) -> None:
+        if event == "exec" and args and args[0] is own_code:
+            return
+        if event == "import" and args and str(args[0]).partition(".")[0] in ALLOWED_IMPORTS:
+            return
+        report_violation(channel, event + (" " + repr(args[0])[:120] if args else ""))
+
+    sys.addaudithook(tripwire)
+
+
+def report_violation(channel: Channel, detail: str) -> None:
+    try:
+        channel.send_json(FAILURE, {"category": "violation", "message": f"forbidden operation: {detail}"})
+    finally:
+        os._exit(0)
+
+
+FORBIDDEN_BUILTINS = ("open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "globals",
+                      "locals", "vars", "breakpoint", "input", "help", "exit", "quit")
+
+
+def guarded_builtins(channel: Channel) -> dict:
+    """The candidate's builtins: imports limited to the allow-list, dangerous functions trip."""
+    import builtins
+
+    guarded = dict(vars(builtins))
+    real_import = builtins.__import__
+
+    def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
+        if level or name.partition(".")[0] not in ALLOWED_IMPORTS:
+            report_violation(channel, f"import of {name!r}")
+        return real_import(name, globals, locals, fromlist, level)
+
+    def refuse(name):
+        return lambda *args, **kwargs: report_violation(channel, f"{name}({repr(args[0])[:120] if args else ''})")
+
+    guarded.update({name: refuse(name) for name in FORBIDDEN_BUILTINS})
+    guarded["__import__"] = guarded_import
+    return guarded
+
+
+# --- the child --------------------------------------------------------------------------
+
+class CappedOutput:
+    """Stands in for sys.stdout/sys.stderr: keeps the first bytes printed, drops the rest."""
+
+    def __init__(self, limit: int):
+        self.limit, self.kept, self.total = limit, [], 0
+
+    def write(self, text) -> int:
+        text = str(text)
+        if self.total < self.limit:
+            self.kept.append(text[: self.limit - self.total])
+        self.total += len(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+    def text(self) -> str:
+        return "".join(self.kept)
+
+
+def run_child(channel: Channel, job: dict) -> None:
+    import numpy as np
+
+    limits, layers, config = job["limits"], job["layers"], job["config"]
+    role = job["role"]
+    output = CappedOutput(limits["output_bytes"])
+    sys.stdout = sys.stderr = output
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+
+    def fail(category: str, message: str, frame=None) -> None:
+        printed = output.text().strip()
+        if printed:
+            message += f" (printed: {printed[-300:]!r})"
+        channel.send_json(FAILURE, {"category": category, "message": message, "frame": frame})
+        os._exit(0)
+
+    try:
+        code = compile(job["source"], "<candidate>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
+        fail("rejected", f"does not compile: {error}")
+    apply_rlimits(limits)
+    loaded = ["rlimits"]
+    if layers.get("landlock"):
+        loaded.append(apply_landlock(job["readable"]))
+    if layers.get("seccomp"):
+        loaded.append(apply_seccomp())
+    if layers.get("audit"):
+        install_tripwire(channel, code)
+        loaded.append("audit hook")
+
+    builtins = guarded_builtins(channel) if layers.get("audit") else __builtins__
+    namespace = {"__name__": "candidate", "__builtins__": builtins}
+    try:
+        exec(code, namespace)
+    except BaseException as error:  # the candidate's own code: anything may come out
+        category, message = classify(error)
+        fail(category, f"loading the module raised {message}")
+    function_name = "compress_video_frame" if role == "encode" else "decompress_video_frame"
+    function = namespace.get(function_name)
+    if not callable(function):
+        fail("rejected", f"{function_name} is not defined as a function")
+    channel.send_json(READY, {"layers": loaded})
+
+    shape = (config["height"], config["width"], 3)
+    while True:
+        kind, payload = channel.receive()
+        if kind == END:
+            break
+        (index,) = INDEX.unpack_from(payload)
+        body = payload[INDEX.size:]
+        try:
+            if role == "encode":
+                frame = np.frombuffer(bytearray(body), dtype=np.uint8).reshape(shape)
+                result = function(frame, index, dict(config))
+            else:
+                result = function(bytes(body), index, dict(config))
+        except BaseException as error:
+            category, message = classify(error)
+            fail(category, f"{function_name} raised {message}", index)
+        if role == "encode":
+            if not isinstance(result, (bytes, bytearray)):
+                fail("failed", f"compress_video_frame returned {type(result).__name__}, expected bytes", index)
+            if len(result) > limits["frame_bytes"]:
+                fail("failed", f"compress_video_frame returned {len(result)} bytes; the cap is {limits['frame_bytes']}", index)
+            channel.send(RESULT, bytes(result))
+        else:
+            if not isinstance(result, np.ndarray):
+                fail("failed", f"decompress_video_frame returned {type(result).__name__}, expected numpy.ndarray", index)
+            if result.dtype != np.uint8 or result.shape != shape:
+                fail("failed", f"decompress_video_frame returned {result.dtype} {result.shape}, expected uint8 {shape}", index)
+            channel.send(RESULT, np.ascontiguousarray(result).tobytes())
+    os._exit(0)
+
+
+def classify(error: BaseException):
+    """A verdict category and message for an exception raised by candidate code."""
+    text = f"{type(error).__name__}: {str(error)[:300]}"
+    if isinstance(error, MemoryError) or "Insufficient memory" in str(error) or "Failed to allocate" in str(error):
+        return "oom", text
+    if isinstance(error, RecursionError):
+        return "failed", text + " (recursion too deep)"
+    return "failed", text
+
+
+# --- the fork server --------------------------------------------------------------------
+
+def preload() -> None:
+    """Import what candidates may use, once, so that children start warm."""
+    import base64, bisect, bz2, collections, functools, heapq, itertools, lzma, math, typing, zlib  # noqa: F401
+    import numpy
+    import numpy.fft, numpy.linalg, numpy.random  # noqa: F401
+    import cv2
+
+    cv2.setNumThreads(0)
+    cv2.dct(numpy.zeros((8, 8), numpy.float32))  # let OpenCV set itself up before the lock-down
+    cv2.imencode(".jpg", numpy.zeros((8, 8, 3), numpy.uint8))
+    cv2.imencode(".webp", numpy.zeros((8, 8, 3), numpy.uint8))
+    cv2.imencode(".png", numpy.zeros((8, 8, 3), numpy.uint8))
+
+
+def serve() -> None:
+    channel = Channel(os.dup(0), os.dup(1))
+    devnull = os.open(os.devnull, os.O_RDWR)
+    os.dup2(devnull, 0)
+    os.dup2(2, 1)
+    os.close(devnull)
+    preload()
+    _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    channel.send_json(HELLO, {"pid": os.getpid(), "python": sys.version.split()[0]})
+    while True:
+        try:
+            kind, payload = channel.receive()
+        except EOFError:
+            return
+        if kind != JOB:
+            return
+        job = json.loads(payload)
+        pid = os.fork()
+        if pid == 0:
+            try:
+                run_child(channel, job)
+            except BaseException as error:  # the child must never return into the server loop
+                try:
+                    channel.send_json(FAILURE, {"category": "failed", "message": f"sandbox error: {error!r}"[:400]})
+                finally:
+                    os._exit(70)
+            os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        ending = {"code": os.waitstatus_to_exitcode(status)}
+        channel.send_json(EXITED, ending)
+
+
+if __name__ == "__main__":
+    serve()

@@ -1,0 +1,3 @@
+"""Rejected: not Python."""
+def compress_video_frame(frame, frame_index, config)
+    return frame.tobytes()

@@ -1,0 +1,160 @@
+"""The sandbox turns every candidate, well-behaved or not, into a verdict within bounded time."""
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from domain.seed import SEED_SOURCE
+from runner.clips import default_suite
+from runner.evaluator import clip_config
+from runner.sandbox import Layers, Limits, Sandbox, bubblewrap_path
+
+CANDIDATES = Path(__file__).parent.parent / "candidates"
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+
+
+@pytest.fixture(scope="module")
+def clip():
+    bikes = default_suite().clip("bikes")
+    return bikes.frames[:4], clip_config(bikes, 50)
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox(limits=Limits(frame_seconds=3.0, cpu_seconds=20)) as box:
+        yield box
+
+
+def candidate(name: str) -> str:
+    return (CANDIDATES / f"{name}.py").read_text()
+
+
+def test_bubblewrap_is_present_in_ci():
+    # CI installs bubblewrap so that the tests exercise the real boundary.
+    assert bubblewrap_path(), "bwrap is missing: run scripts/install.sh"
+
+
+def test_seed_round_trips_exactly_and_reports_its_layers(sandbox, clip):
+    frames, config = clip
+    result = sandbox.run(SEED_SOURCE, frames, config)
+    assert result.verdict.ok, result.verdict
+    assert result.sizes == [frames[0].nbytes] * len(frames)
+    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+    assert result.verdict.isolation == "bubblewrap namespaces"
+    assert "rlimits" in result.layers and "audit hook" in result.layers
+    assert any(layer.startswith("seccomp") for layer in result.layers)
+    assert any(layer.startswith("landlock") for layer in result.layers)
+
+
+def test_encoder_and_decoder_are_separate_processes(sandbox, clip):
+    # A decoder that tries to reuse the encoder's module state finds none: it has its own.
+    source = '''
+import numpy as np
+seen = []
+
+
+def compress_video_frame(frame, frame_index, config):
+    seen.append(frame.copy())
+    return b""
+
+
+def decompress_video_frame(data, frame_index, config):
+    if seen:
+        return seen[frame_index]
+    return np.zeros((config["height"], config["width"], 3), np.uint8)
+'''
+    frames, config = clip
+    result = sandbox.run(source, frames, config)
+    assert result.verdict.ok
+    assert all(not frame.any() for frame in result.decoded)
+
+
+def test_one_candidate_cannot_see_another(sandbox, clip):
+    frames, config = clip
+    writer = SEED_SOURCE.replace("import numpy as np", "import numpy as np\nimport json\njson.leak = 'secret'")
+    reader = SEED_SOURCE.replace("return frame.tobytes()", "return frame.tobytes() + (b'!' if hasattr(json, 'leak') else b'')")
+    reader = reader.replace("import numpy as np", "import numpy as np\nimport json")
+    assert sandbox.run(writer, frames, config).verdict.ok
+    after = sandbox.run(reader, frames, config)
+    assert after.verdict.ok
+    assert after.sizes == [frames[0].nbytes] * len(frames)
+
+
+@pytest.mark.parametrize("name, category", [
+    ("crash_exception", "failed"),
+    ("wrong_return_type", "failed"),
+    ("wrong_shape", "failed"),
+    ("wrong_dtype", "failed"),
+    ("oversized_frame", "failed"),
+    ("exits", "failed"),
+    ("recursion_bomb", "failed"),
+    ("hang_python", "timeout"),
+    ("hang_in_c", "timeout"),
+    ("memory_bomb", "oom"),
+    ("memory_leak", "oom"),
+    ("imports_os", "rejected"),
+    ("syntax_error", "rejected"),
+    ("missing_decoder", "rejected"),
+    ("reads_file", "rejected"),
+    ("prints_flood", "ok"),
+])
+def test_every_outcome_is_a_verdict_in_bounded_time(sandbox, clip, name, category):
+    frames, config = clip
+    started = time.monotonic()
+    result = sandbox.run(candidate(name), frames, config)
+    assert result.verdict.category == category, result.verdict
+    assert time.monotonic() - started < 15
+    if category == "failed":
+        assert result.verdict.message
+    if name == "crash_exception":
+        assert result.verdict.frame == 2 and "ValueError: boom" in result.verdict.message
+
+
+def test_a_failure_leaves_the_sandbox_usable(sandbox, clip):
+    frames, config = clip
+    assert sandbox.run(candidate("hang_python"), frames, config).verdict.category == "timeout"
+    assert sandbox.run(SEED_SOURCE, frames, config).verdict.ok
+
+
+def test_runtime_guard_catches_what_static_validation_would(clip):
+    frames, config = clip
+    with Sandbox(layers=Layers(static=False), limits=Limits(frame_seconds=5.0)) as box:
+        result = box.run(candidate("reads_file"), frames, config)
+        assert result.verdict.category == "violation"
+        assert "/etc/hostname" in result.verdict.message
+        result = box.run(candidate("imports_os"), frames, config)
+        assert result.verdict.category == "violation"
+    assert not Path("/tmp/pwned").exists()
+
+
+def test_without_bubblewrap_every_verdict_says_so(clip, monkeypatch):
+    frames, config = clip
+    monkeypatch.setattr("runner.sandbox.bubblewrap_path", lambda: None)
+    with Sandbox() as box:
+        result = box.run(SEED_SOURCE, frames, config)
+    assert result.verdict.ok
+    assert result.verdict.isolation.startswith("DEGRADED")
+
+
+def test_examples_round_trip_in_the_sandbox(sandbox, clip):
+    frames, config = clip
+    for name in ("zlib_lossless", "dct_codec", "jpeg_imencode"):
+        result = sandbox.run((EXAMPLES / f"{name}.py").read_text(), frames, config)
+        assert result.verdict.ok, (name, result.verdict)
+    lossless = sandbox.run((EXAMPLES / "zlib_lossless.py").read_text(), frames, config)
+    assert all(np.array_equal(a, b) for a, b in zip(frames, lossless.decoded))
+
+
+def test_no_processes_left_behind(clip):
+    frames, config = clip
+    with Sandbox(limits=Limits(frame_seconds=2.0)) as box:
+        assert box.run(SEED_SOURCE, frames, config).verdict.ok
+        pids = [box.encoder.process.pid, box.decoder.process.pid]
+        assert box.run(candidate("hang_python"), frames, config).verdict.category == "timeout"
+        assert box.encoder.process is None  # the hung encoder's whole tree was killed
+    for pid in pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
