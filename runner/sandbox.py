@@ -14,9 +14,10 @@ when a deadline passes.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
-import selectors
+import select
 import shutil
 import signal
 import subprocess
@@ -36,6 +37,8 @@ from runner.validation import validate
 
 WORKER = Path(protocol.__file__).resolve()
 STARTUP_SECONDS = 60.0
+PIPE_BYTES = 1 << 20
+F_SETPIPE_SZ = 1031
 _SIGNAL_VERDICTS = {
     signal.SIGSYS: (VIOLATION, "killed by the seccomp filter for a forbidden system call"),
     signal.SIGXCPU: (TIMEOUT, "exceeded its CPU time limit"),
@@ -172,8 +175,17 @@ class ForkServer:
             self._command(), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=environment, cwd=self.workdir or "/", start_new_session=True, close_fds=True,
         )
-        os.set_blocking(self.process.stdin.fileno(), False)
-        os.set_blocking(self.process.stdout.fileno(), False)
+        for stream in (self.process.stdin, self.process.stdout):
+            os.set_blocking(stream.fileno(), False)
+            try:  # one write per frame instead of sixteen
+                fcntl.fcntl(stream.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
+            except OSError:
+                pass
+        self._readable = select.poll()
+        self._readable.register(self.process.stdout, select.POLLIN)
+        self._both = select.poll()
+        self._both.register(self.process.stdout, select.POLLIN)
+        self._both.register(self.process.stdin, select.POLLOUT)
         self._buffer.clear()
         self._stderr_tail.clear()
         threading.Thread(target=self._drain_stderr, args=(self.process.stderr,), daemon=True).start()
@@ -229,12 +241,44 @@ class ForkServer:
             raise _Stopped(self._unexpected(kind, payload, "loading the module"))
         return json.loads(payload)["layers"]
 
-    def call(self, index: int, body: bytes, deadline: float, reply_cap: int) -> bytes:
-        self._send(protocol.FRAME, protocol.INDEX.pack(index) + body, deadline)
-        kind, payload = self._receive(deadline, reply_cap)
-        if kind != protocol.RESULT:
-            raise _Stopped(self._unexpected(kind, payload, f"frame {index}", index))
-        return payload
+    def stream(self, bodies: list, frame_seconds: float, reply_cap: int):
+        """Send every frame and yield the replies in order, without a round trip per frame.
+
+        The child works through the frames as they arrive (the pipe holds a few), so the host
+        and the child are not woken once per frame each way. Each reply must come within
+        `frame_seconds` of the one before.
+        """
+        stdin, stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        messages = (memoryview(b"".join((protocol.HEADER.pack(protocol.FRAME, protocol.INDEX.size + len(body)),
+                                          protocol.INDEX.pack(index), body)))
+                    for index, body in enumerate(bodies))
+        current = next(messages, None)
+        received = 0
+        deadline = time.monotonic() + frame_seconds
+        while received < len(bodies):
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Stopped(Verdict(TIMEOUT, f"{self.role}r exceeded the time limit", received))
+            poller = self._both if current is not None else self._readable
+            for fd, _ in poller.poll(remaining * 1000):
+                if fd == stdout:
+                    self._fill()
+                    while (reply := self._complete_message(reply_cap)) is not None:
+                        kind, payload = reply
+                        if kind != protocol.RESULT:
+                            raise _Stopped(self._unexpected(kind, payload, f"frame {received}", received))
+                        yield payload
+                        received += 1
+                        deadline = time.monotonic() + frame_seconds
+                elif current is not None:
+                    try:
+                        current = current[os.write(stdin, current):]
+                    except BrokenPipeError:
+                        raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
+                    except BlockingIOError:
+                        pass
+                    if not current:
+                        current = next(messages, None)
 
     def close_job(self, deadline: float) -> None:
         self._send(protocol.END, b"", deadline)
@@ -264,62 +308,57 @@ class ForkServer:
 
     def _send(self, kind: bytes, payload: bytes, deadline: float) -> None:
         """Write a message; stop early if the child speaks first (it failed or died)."""
-        data = memoryview(protocol.HEADER.pack(kind, len(payload)) + payload)
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdin, selectors.EVENT_WRITE)
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while data:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    raise _Stopped(Verdict(TIMEOUT, f"{self.role}r did not take input within the time limit"))
-                for key, _ in selector.select(remaining):
-                    if key.fileobj is self.process.stdout:
-                        if self._fill():
-                            raise _Stopped(self._reply_while_sending(deadline))
-                    else:
-                        try:
-                            data = data[os.write(self.process.stdin.fileno(), data):]
-                        except BrokenPipeError:
-                            raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
-                        except BlockingIOError:
-                            pass
+        data = memoryview(b"".join((protocol.HEADER.pack(kind, len(payload)), payload)))
+        stdin, stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        while data:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _Stopped(Verdict(TIMEOUT, f"{self.role}r did not take input within the time limit"))
+            for fd, _ in self._both.poll(remaining * 1000):
+                if fd == stdout:
+                    self._fill()
+                    kind, payload = self._receive(deadline)
+                    raise _Stopped(self._unexpected(kind, payload, "input"))
+                try:
+                    data = data[os.write(stdin, data):]
+                except BrokenPipeError:
+                    raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
+                except BlockingIOError:
+                    pass
 
-    def _reply_while_sending(self, deadline: float) -> Verdict:
-        kind, payload = self._receive(deadline)
-        return self._unexpected(kind, payload, "input")
-
-    def _fill(self) -> bool:
-        """Read what is available into the buffer; False at end of stream."""
+    def _fill(self) -> None:
+        """Read what is available into the buffer."""
         try:
-            chunk = os.read(self.process.stdout.fileno(), 1 << 20)
+            chunk = os.read(self.process.stdout.fileno(), PIPE_BYTES)
         except BlockingIOError:
-            return True
+            return
         if not chunk:
             raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly: {self._stderr_text()}"))
         self._buffer += chunk
-        return True
 
     def _receive(self, deadline: float, cap: int = 1 << 20) -> tuple[bytes, bytes]:
+        while (message := self._complete_message(cap)) is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0 or not self._readable.poll(remaining * 1000):
+                raise _Stopped(Verdict(TIMEOUT, f"{self.role}r exceeded the time limit"))
+            self._fill()
+        return message
+
+    def _complete_message(self, cap: int) -> tuple[bytes, bytes] | None:
+        """The next whole message in the buffer, checked before it is read; None if incomplete."""
         size = protocol.HEADER.size
-        self._wait_for(size, deadline)
+        if len(self._buffer) < size:
+            return None
         kind, length = protocol.HEADER.unpack_from(self._buffer)
         if kind not in (protocol.HELLO, protocol.READY, protocol.RESULT, protocol.FAILURE, protocol.EXITED):
             raise _Stopped(Verdict(FAILED, f"protocol error from the {self.role}r"))
         if length > max(cap, 1 << 16):
             raise _Stopped(Verdict(FAILED, f"{self.role}r sent {length} bytes; the cap is {cap}"))
-        self._wait_for(size + length, deadline)
+        if len(self._buffer) < size + length:
+            return None
         payload = bytes(self._buffer[size:size + length])
         del self._buffer[:size + length]
         return kind, payload
-
-    def _wait_for(self, size: int, deadline: float) -> None:
-        with selectors.DefaultSelector() as selector:
-            selector.register(self.process.stdout, selectors.EVENT_READ)
-            while len(self._buffer) < size:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0 or not selector.select(remaining):
-                    raise _Stopped(Verdict(TIMEOUT, f"{self.role}r exceeded the time limit"))
-                self._fill()
 
     def _stderr_text(self) -> str:
         return bytes(self._stderr_tail).decode("utf-8", "replace").strip()[-300:]
@@ -370,28 +409,26 @@ class Sandbox:
         frame_cap = int(config["width"] * config["height"] * 3 * self.limits.frame_bytes_factor) + 4096
         encoded = []
         with self._job(self.encoder, source, config, result):
-            for index, frame in enumerate(frames):
-                started = time.perf_counter()
-                data = self.encoder.call(index, np.ascontiguousarray(frame, np.uint8).tobytes(),
-                                         time.monotonic() + self.limits.frame_seconds, frame_cap)
-                result.encode_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            bodies = [np.ascontiguousarray(frame, np.uint8).reshape(-1).data for frame in frames]
+            for index, data in enumerate(self.encoder.stream(bodies, self.limits.frame_seconds, frame_cap)):
                 encoded.append(data)
                 result.sizes.append(len(data))
                 if result.total_bytes > self.limits.clip_bytes:
                     raise _Stopped(Verdict(FAILED, f"compressed clip exceeds {self.limits.clip_bytes} bytes", index))
+            result.encode_seconds = time.perf_counter() - started
         return encoded
 
     def _decode(self, source: str, encoded: list[bytes], config: dict, result: RunResult) -> None:
         shape = (config["height"], config["width"], 3)
         frame_size = shape[0] * shape[1] * 3
         with self._job(self.decoder, source, config, result):
-            for index, data in enumerate(encoded):
-                started = time.perf_counter()
-                raw = self.decoder.call(index, data, time.monotonic() + self.limits.frame_seconds, frame_size)
-                result.decode_seconds += time.perf_counter() - started
+            started = time.perf_counter()
+            for index, raw in enumerate(self.decoder.stream(encoded, self.limits.frame_seconds, frame_size)):
                 if len(raw) != frame_size:
                     raise _Stopped(Verdict(FAILED, f"decoded frame has {len(raw)} bytes, expected {frame_size}", index))
                 result.decoded.append(np.frombuffer(raw, np.uint8).reshape(shape))
+            result.decode_seconds = time.perf_counter() - started
 
     @contextmanager
     def _job(self, server: ForkServer, source: str, config: dict, result: RunResult):

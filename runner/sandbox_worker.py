@@ -62,7 +62,7 @@ class Channel:
     def _read(self, size: int) -> bytes:
         chunks, remaining = [], size
         while remaining:
-            chunk = os.read(self.read_fd, min(remaining, 1 << 20))
+            chunk = os.read(self.read_fd, remaining)
             if not chunk:
                 raise EOFError
             chunks.append(chunk)
@@ -363,7 +363,11 @@ def preload() -> None:
     cv2.imencode(".png", numpy.zeros((8, 8, 3), numpy.uint8))
 
 
+NO_JOB = 99  # a child's exit code: the host closed the channel instead of sending a job
+
+
 def serve() -> None:
+    """Fork the next child ahead of time; it reads its own job, so no fork is on the host's clock."""
     channel = Channel(os.dup(0), os.dup(1))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
@@ -373,26 +377,32 @@ def serve() -> None:
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     channel.send_json(HELLO, {"pid": os.getpid(), "python": sys.version.split()[0]})
     while True:
-        try:
-            kind, payload = channel.receive()
-        except EOFError:
-            return
-        if kind != JOB:
-            return
-        job = json.loads(payload)
         pid = os.fork()
         if pid == 0:
-            try:
-                run_child(channel, job)
-            except BaseException as error:  # the child must never return into the server loop
-                try:
-                    channel.send_json(FAILURE, {"category": "failed", "message": f"sandbox error: {error!r}"[:400]})
-                finally:
-                    os._exit(70)
-            os._exit(0)
+            serve_one(channel)
         _, status = os.waitpid(pid, 0)
-        ending = {"code": os.waitstatus_to_exitcode(status)}
-        channel.send_json(EXITED, ending)
+        code = os.waitstatus_to_exitcode(status)
+        if code == NO_JOB:
+            return
+        channel.send_json(EXITED, {"code": code})
+
+
+def serve_one(channel: Channel) -> None:
+    """In a fresh child: wait for one job, run it, and never return into the server loop."""
+    try:
+        kind, payload = channel.receive()
+    except EOFError:
+        os._exit(NO_JOB)
+    if kind != JOB:
+        os._exit(NO_JOB)
+    try:
+        run_child(channel, json.loads(payload))
+    except BaseException as error:
+        try:
+            channel.send_json(FAILURE, {"category": "failed", "message": f"sandbox error: {error!r}"[:400]})
+        finally:
+            os._exit(70)
+    os._exit(0)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,99 @@
+"""Prints the sandbox's overhead and throughput, measured side by side in one run.
+
+- overhead: time to evaluate a candidate (5-point quality ladder, encode + decode + metrics) in
+  the sandbox, divided by the same evaluation of the same source on the same frames in-process;
+- throughput: JPEG-class candidates fully evaluated per minute, one sandbox per core, each
+  worker evaluating its own stream of candidates.
+
+Usage: .venv/bin/python bench/sandbox_overhead.py [--rounds N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from runner.clips import Clip, default_suite
+from runner.evaluator import DEFAULT_QUALITIES, measure_point
+from runner.inprocess import InProcessRunner
+from runner.sandbox import Sandbox
+
+JPEG_CLASS = (Path(__file__).parent.parent / "examples" / "jpeg_imencode.py").read_text()
+
+
+def cif_clip() -> Clip:
+    """30 real frames of bikes, stretched to exactly 352x288 (CIF)."""
+    bikes = default_suite().clip("bikes")
+    frames = np.stack([cv2.resize(frame, (352, 288), interpolation=cv2.INTER_AREA) for frame in bikes.frames])
+    return Clip("bikes_cif", frames, bikes.fps, "real")
+
+
+def evaluate(runner, source: str, clip: Clip) -> list[dict]:
+    return [measure_point(runner, source, clip, quality) for quality in DEFAULT_QUALITIES]
+
+
+def variant(number: int) -> str:
+    # Distinct sources, as an evolution produces: each a new candidate to the sandbox.
+    return JPEG_CLASS + f"\nVARIANT = {number}\n"
+
+
+def timed(runner, clip: Clip, rounds: int) -> list[float]:
+    times = []
+    for number in range(rounds):
+        started = time.perf_counter()
+        points = evaluate(runner, variant(number), clip)
+        times.append(time.perf_counter() - started)
+        assert all(point["success"] for point in points), points
+    return times
+
+
+def worker(count: int) -> int:
+    clip = cif_clip()
+    with Sandbox() as sandbox:
+        evaluate(sandbox, variant(-1), clip)  # warm the fork servers
+        for number in range(count):
+            evaluate(sandbox, variant(number), clip)
+    return count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=10)
+    args = parser.parse_args()
+    clip = cif_clip()
+    inprocess = InProcessRunner()
+    with Sandbox() as sandbox:
+        evaluate(sandbox, variant(-1), clip)
+        evaluate(inprocess, variant(-1), clip)
+        sandboxed, direct = [], []
+        for _ in range(args.rounds):  # interleaved, so that both see the same machine load
+            sandboxed += timed(sandbox, clip, 1)
+            direct += timed(inprocess, clip, 1)
+        isolation = sandbox.isolation
+    overhead = statistics.median(sandboxed) / statistics.median(direct)
+    print(f"clip: {clip.count} frames of {clip.width}x{clip.height}; candidate: examples/jpeg_imencode.py; "
+          f"evaluation: {len(DEFAULT_QUALITIES)}-point quality ladder with all metrics")
+    print(f"sandbox: {isolation}")
+    print(f"in-process evaluation: median {statistics.median(direct) * 1000:.1f} ms")
+    print(f"sandboxed evaluation:  median {statistics.median(sandboxed) * 1000:.1f} ms")
+    print(f"sandbox overhead: {overhead:.3f} (goal <= 1.15)")
+
+    workers = os.cpu_count() or 1
+    per_worker = max(args.rounds, 10)
+    started = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        done = sum(pool.map(worker, [per_worker] * workers))
+    elapsed = time.perf_counter() - started
+    print(f"throughput: {done} candidates in {elapsed:.1f} s with {workers} workers "
+          f"= {done / elapsed * 60:.0f} candidates/minute (goal >= 30), start-up included")
+
+
+if __name__ == "__main__":
+    main()
