@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -15,7 +16,7 @@ from runner.clips import InputError, default_suite, load_suite, parse_size
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A self-improving video codec whose whole history is an event-sourced ledger.")
-console = Console()
+console = Console(width=max(shutil.get_terminal_size((120, 24)).columns, 100))
 
 InputOption = typer.Option(None, "--input", help="A video file or a folder of PNG frames (repeatable).")
 FramesOption = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input.")
@@ -165,3 +166,7 @@ def _register_optional_commands() -> None:
 
 
 _register_optional_commands()
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,103 @@
+"""The evaluator's numbers come from real bytes and real decoded frames, and they repeat."""
+
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from runner.clips import Suite, default_suite
+from runner.evaluator import evaluate_ladder, measure_point, test_candidate as run_adoption_test
+from runner.sandbox import Sandbox
+
+EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+CANDIDATES = Path(__file__).parent.parent / "candidates"
+
+
+def example(name: str) -> str:
+    return (EXAMPLES / f"{name}.py").read_text()
+
+
+@pytest.fixture(scope="module")
+def sandbox():
+    with Sandbox() as box:
+        yield box
+
+
+@pytest.fixture(scope="module")
+def bikes():
+    return default_suite().clip("bikes")
+
+
+def independent_jpeg(frames, fps, quality):
+    """JPEG measured by hand: bytes from cv2.imencode, PSNR-Y from BT.601 luma."""
+    total, psnrs = 0, []
+    weights = np.array([0.114, 0.587, 0.299])  # B, G, R
+    for frame in frames:
+        _, data = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, quality])
+        total += len(data)
+        decoded = cv2.imdecode(data, cv2.IMREAD_COLOR)
+        mse = np.mean((frame.astype(float) @ weights - decoded.astype(float) @ weights) ** 2)
+        psnrs.append(min(100.0, 10 * np.log10(255 ** 2 / mse)) if mse else 100.0)
+    return total * 8 / (len(frames) / fps) / 1000, float(np.mean(psnrs))
+
+
+@pytest.mark.parametrize("quality", [20, 75])
+def test_jpeg_candidate_reproduces_an_independent_measurement(sandbox, bikes, quality):
+    point = measure_point(sandbox, example("jpeg_imencode"), bikes, quality)
+    kbps, psnr = independent_jpeg(bikes.frames, bikes.fps, quality)
+    assert point["success"]
+    assert point["kbps"] == pytest.approx(kbps, rel=0.01)
+    assert point["psnr_y"] == pytest.approx(psnr, abs=0.05)
+
+
+def test_results_are_deterministic(sandbox, bikes):
+    first = measure_point(sandbox, example("dct_codec"), bikes, 40)
+    second = measure_point(sandbox, example("dct_codec"), bikes, 40)
+    timing = ("encode_fps", "decode_fps")
+    assert {k: v for k, v in first.items() if k not in timing} == {k: v for k, v in second.items() if k not in timing}
+
+
+def test_ladder_has_rd_points_and_a_bd_rate_against_jpeg(sandbox):
+    suite = Suite("bikes only", (default_suite().clip("bikes"),))
+    report = evaluate_ladder(example("jpeg_imencode"), suite, (20, 50, 80), runner=sandbox)
+    points = report["clips"]["bikes"]["points"]
+    assert [p["quality"] for p in points] == [20, 50, 80]
+    assert [p["kbps"] for p in points] == sorted(p["kbps"] for p in points)
+    assert [p["psnr_y"] for p in points] == sorted(p["psnr_y"] for p in points)
+    # The candidate is OpenCV JPEG itself, so it sits on the anchor's curve.
+    assert abs(report["clips"]["bikes"]["bd_rate_vs_jpeg_pct"]) < 1.0
+
+
+def test_matched_quality_is_the_lowest_meeting_the_target(sandbox, bikes):
+    suite = default_suite()
+    report = run_adoption_test(example("jpeg_imencode"), suite, target_psnr_y=35.0, sandbox=sandbox)
+    assert report["verdict"]["category"] == "ok" and report["meets_target"]
+    quality = report["quality"]
+    assert report["summary"]["psnr_y"] >= 35.0
+    below = measure_point(sandbox, example("jpeg_imencode"), bikes, quality - 1)
+    assert below["psnr_y"] < 35.0
+    assert set(report["clips"]) == {clip.name for clip in suite.clips}
+    assert all(point["success"] for point in report["clips"].values())
+    # The summary is over the real clip alone: the stress clips do not count toward rate.
+    assert report["summary"]["kbps"] == report["clips"]["bikes"]["kbps"]
+
+
+def test_lossless_codec_needs_no_quality(sandbox):
+    report = run_adoption_test(example("zlib_lossless"), default_suite(), sandbox=sandbox)
+    assert report["quality"] == 0
+    assert report["summary"]["psnr_y"] == 100.0
+    assert report["summary"]["ratio"] > 1.0
+
+
+def test_a_failing_candidate_fails_the_test(sandbox):
+    report = run_adoption_test((CANDIDATES / "crash_exception.py").read_text(), default_suite(), sandbox=sandbox)
+    assert report["verdict"]["category"] == "failed"
+    assert report["verdict"]["frame"] == 2
+    assert report["meets_target"] is False
+
+
+def test_a_rejected_candidate_never_runs():
+    report = run_adoption_test((CANDIDATES / "imports_os.py").read_text(), default_suite())
+    assert report["verdict"]["category"] == "rejected"
+    assert report["summary"] is None and report["clips"] == {}
