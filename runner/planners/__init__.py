@@ -1,0 +1,1 @@
+"""Planners: each reads what the ledger's projections say and proposes the next candidate."""

@@ -1,0 +1,46 @@
+"""What every planner is given and what it gives back."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class PlannerContext:
+    """The state of a lineage as the projections show it, which is all a planner may read."""
+
+    lineage: str
+    iteration: int  # candidates proposed in this lineage so far
+    best_version: int
+    best_source: str
+    best_metrics: dict | None  # the incumbent's test summary at matched quality
+    target_psnr_y: float
+    history: list[dict] = field(default_factory=list)  # performance-history rows, oldest first
+    recent_failures: list[dict] = field(default_factory=list)  # {sha256, category, message}
+    sources: dict[str, str] = field(default_factory=dict)  # sha256 -> source, for parents
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A planner's answer: analysis and code, or the reason there is no code."""
+
+    planner: str
+    analysis: str
+    source: str | None
+    rationale: str
+    model: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float = 0.0
+    error: str | None = None  # why the reply held no usable candidate
+    details: dict = field(default_factory=dict)  # planner-specific, JSON-safe (e.g. a genome)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+class Planner(Protocol):
+    name: str
+
+    def propose(self, context: PlannerContext) -> Proposal: ...

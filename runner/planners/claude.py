@@ -1,0 +1,171 @@
+"""The `claude` planner: asks a Claude model, through the anthropic SDK, for the next candidate.
+
+The prompt is built from the projections only (current best source and metrics, recent
+candidates, recent failures with their reasons) plus the contract and the sandbox's rules.
+Analysis and code come back as one tool call, so the reply is structured. A reply that is
+malformed or too long becomes a Proposal with an error, never an exception; API errors are
+retried by the SDK itself and then reported the same way. The API key is read by the SDK from
+ANTHROPIC_API_KEY and never passes through this module.
+"""
+
+from __future__ import annotations
+
+import json
+
+import anthropic
+
+from runner.planners.base import PlannerContext, Proposal
+from runner.validation import ALLOWED_MODULES, MAX_SOURCE_BYTES
+
+DEFAULT_MODEL = "claude-sonnet-5-5"
+MAX_TOKENS = 16000
+# US dollars per million input and output tokens, by model family; list prices when written.
+PRICES_PER_MILLION = {"opus": (5.0, 25.0), "sonnet": (3.0, 15.0), "haiku": (1.0, 5.0)}
+DEFAULT_PRICE = (5.0, 25.0)  # an unknown model is costed as the dearest family
+
+TOOL = {
+    "name": "propose_codec",
+    "description": "Propose the next candidate codec: your analysis of the results so far, the "
+                   "change you are making and why, and the complete source of the new module.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "analysis": {"type": "string", "description": "What the results so far show."},
+            "rationale": {"type": "string", "description": "The change this candidate makes, in one or two sentences."},
+            "code": {"type": "string", "description": "The complete Python module source."},
+        },
+        "required": ["analysis", "rationale", "code"],
+    },
+}
+
+SYSTEM = f"""You improve a video codec written in Python, one candidate module at a time.
+
+Contract: the module defines
+    def compress_video_frame(frame, frame_index, config) -> bytes
+    def decompress_video_frame(data, frame_index, config) -> numpy.ndarray
+`frame` is an H x W x 3 uint8 BGR array; `config` has `quality` (0-100, higher is better),
+`width`, `height`, `fps`, `frames`. Frames arrive in order. The encoder and the decoder run in
+two separate processes: the decoder sees only the bytes, so any prediction must use what the
+decoder itself reconstructed, computed identically on both sides. Output must be deterministic.
+
+Sandbox rules (code that breaks them is rejected before it runs): imports only from
+{', '.join(sorted(ALLOWED_MODULES))}; no attribute whose name starts with `_`; no name starting
+with `__`; no exec, eval, compile, open, __import__, getattr, setattr, delattr, globals, locals,
+vars, input; no file, network or process access; at most {MAX_SOURCE_BYTES} bytes of source.
+
+Scoring: the test finds the lowest `quality` whose mean PSNR-Y on the real clip reaches the
+target, then compares bitrate and compression ratio with the current best at its own matched
+quality. A candidate is adopted when every frame of every clip round-trips and its bitrate is
+below 0.9 x the best's or its ratio above 1.2 x. `quality` must therefore control PSNR
+monotonically. Answer by calling the propose_codec tool once."""
+
+
+class PlannerStopped(Exception):
+    """The planner cannot go on (bad key, budget spent); the message says why, in one line."""
+
+
+class ClaudePlanner:
+    name = "claude"
+
+    def __init__(self, model: str = DEFAULT_MODEL, client: anthropic.Anthropic | None = None,
+                 max_tokens: int = MAX_TOKENS, budget_usd: float | None = None):
+        self.model, self.max_tokens, self.budget_usd = model, max_tokens, budget_usd
+        self.spent_usd = 0.0
+        if client is None:
+            try:
+                client = anthropic.Anthropic(max_retries=4, timeout=300.0)
+            except anthropic.AnthropicError as error:
+                raise PlannerStopped(f"the claude planner needs ANTHROPIC_API_KEY: {error}") from None
+        self.client = client
+
+    def propose(self, context: PlannerContext) -> Proposal:
+        prompt = build_prompt(context)
+        self._check_budget(prompt)
+        try:
+            response = self.client.messages.create(
+                model=self.model, max_tokens=self.max_tokens, system=SYSTEM, tools=[TOOL],
+                tool_choice={"type": "tool", "name": TOOL["name"]},
+                messages=[{"role": "user", "content": prompt}],
+            )
+        except anthropic.AuthenticationError as error:
+            raise PlannerStopped(f"the API refused the key ({error.status_code}); check ANTHROPIC_API_KEY") from None
+        except anthropic.APIStatusError as error:
+            return self._failed(f"API error {error.status_code} after retries: {_message(error)}")
+        except anthropic.APIConnectionError as error:  # includes timeouts
+            return self._failed(f"API unreachable after retries: {type(error).__name__}")
+        return self._read(response)
+
+    def _check_budget(self, prompt: str) -> None:
+        if self.budget_usd is None:
+            return
+        price_in, price_out = price_for(self.model)
+        worst_case = (len(SYSTEM) + len(prompt)) / 3 * price_in / 1e6 + self.max_tokens * price_out / 1e6
+        if self.spent_usd + worst_case > self.budget_usd:
+            raise PlannerStopped(
+                f"budget: ${self.spent_usd:.4f} spent of ${self.budget_usd:.2f}; the next call could cost "
+                f"up to ${worst_case:.4f}, so the run stops here")
+
+    def _failed(self, error: str) -> Proposal:
+        return Proposal(planner=self.name, analysis="", source=None, rationale="", model=self.model, error=error)
+
+    def _read(self, response) -> Proposal:
+        tokens_in, tokens_out = response.usage.input_tokens, response.usage.output_tokens
+        price_in, price_out = price_for(self.model)
+        cost = tokens_in * price_in / 1e6 + tokens_out * price_out / 1e6
+        self.spent_usd += cost
+        accounting = dict(planner=self.name, model=response.model or self.model, tokens_in=tokens_in,
+                          tokens_out=tokens_out, cost_usd=round(cost, 6))
+        calls = [block for block in response.content if getattr(block, "type", None) == "tool_use"]
+        text = "\n".join(block.text for block in response.content if getattr(block, "type", None) == "text")
+        if not calls:
+            return Proposal(analysis=text[:20000], source=None, rationale="",
+                            error="the reply held no propose_codec call", **accounting)
+        arguments = calls[0].input if isinstance(calls[0].input, dict) else {}
+        analysis = arguments.get("analysis") if isinstance(arguments.get("analysis"), str) else text
+        rationale = arguments.get("rationale") if isinstance(arguments.get("rationale"), str) else ""
+        code = arguments.get("code")
+        error = None
+        if response.stop_reason == "max_tokens":
+            error = f"the reply was cut off at {tokens_out} tokens"
+        elif not isinstance(code, str) or not code.strip():
+            error = "the reply held no code"
+        elif len(code.encode("utf-8", "replace")) > MAX_SOURCE_BYTES:
+            error = f"the code is {len(code.encode('utf-8', 'replace'))} bytes; the limit is {MAX_SOURCE_BYTES}"
+        return Proposal(analysis=(analysis or "")[:20000], source=None if error else code,
+                        rationale=rationale[:2000], error=error, **accounting)
+
+
+def price_for(model: str) -> tuple[float, float]:
+    for family, price in PRICES_PER_MILLION.items():
+        if family in model:
+            return price
+    return DEFAULT_PRICE
+
+
+def build_prompt(context: PlannerContext) -> str:
+    """The user message: the current best, the recent record, and what is asked."""
+    metrics = json.dumps(context.best_metrics, indent=1) if context.best_metrics else "not measured"
+    lines = [
+        f"Lineage {context.lineage!r}, {context.iteration} candidates so far. "
+        f"The quality target is PSNR-Y >= {context.target_psnr_y} dB.",
+        f"\nCurrent best: version {context.best_version}. Its metrics at matched quality:\n{metrics}",
+        f"\nIts source:\n```python\n{context.best_source}\n```",
+    ]
+    if context.history:
+        lines.append("\nRecent candidates (newest last): version tested against, kbit/s, ratio, PSNR-Y, decision:")
+        for row in context.history[-12:]:
+            lines.append(f"- {row.get('sha256', '')[:10]} vs v{row.get('tested_against')}: "
+                         f"{row.get('kbps')} kbit/s, ratio {row.get('ratio')}, PSNR-Y {row.get('psnr_y')}, "
+                         f"{row.get('decision')}: {str(row.get('reason', ''))[:200]}")
+    if context.recent_failures:
+        lines.append("\nRecent failures and their reasons:")
+        for failure in context.recent_failures[-6:]:
+            lines.append(f"- {failure.get('sha256', '')[:10]} {failure.get('category')}: {str(failure.get('message'))[:300]}")
+    lines.append("\nPropose the next candidate: a complete module that should beat the current best.")
+    return "\n".join(lines)
+
+
+def _message(error: anthropic.APIStatusError) -> str:
+    body = error.body if isinstance(error.body, dict) else {}
+    detail = body.get("error", {}).get("message") if isinstance(body.get("error"), dict) else None
+    return (detail or str(error))[:300]
