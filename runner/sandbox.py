@@ -388,6 +388,13 @@ class Sandbox:
 
     def run(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False) -> RunResult:
         """Encode every frame, then decode the bytes, each role in its own sandbox."""
+        return self._run(source, config, frames=frames, keep_payload=keep_payload)
+
+    def decode(self, source: str, payload: list[bytes], config: dict) -> RunResult:
+        """Decode bytes recorded earlier (the `decompress` command), in the decoder's sandbox."""
+        return self._run(source, config, payload=payload)
+
+    def _run(self, source: str, config: dict, frames=None, payload=None, keep_payload=False) -> RunResult:
         if self.layers.static:
             reasons = validate(source)
             if reasons:
@@ -395,13 +402,16 @@ class Sandbox:
         config = {key: _plain(value) for key, value in config.items()}
         result = RunResult(Verdict(OK))
         try:
-            encoded = self._encode(source, frames, config, result)
-            self._decode(source, encoded, config, result)
+            if payload is None:
+                payload = self._encode(source, frames, config, result)
+            else:
+                result.sizes = [len(data) for data in payload]
+            self._decode(source, payload, config, result)
         except _Stopped as stopped:
             result.verdict = stopped.verdict
             result.decoded = []
         if keep_payload and result.verdict.ok:
-            result.payload = encoded
+            result.payload = payload
         result.verdict = self._verdict(result.verdict)
         return result
 
