@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from runner import ledger_commands
 from runner.clips import InputError, default_suite, load_suite, parse_size
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -157,15 +158,7 @@ def show_baselines(report: dict) -> None:
     console.print("In brackets: BD-rate against JPEG on PSNR-Y (negative = fewer bits for the same quality).")
 
 
-def _register_optional_commands() -> None:
-    try:
-        from runner import ledger_commands
-    except ImportError:
-        return
-    ledger_commands.register(app)
-
-
-_register_optional_commands()
+ledger_commands.register(app)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,168 @@
+"""One proposed codec in one lineage, from proposal to decision.
+
+Proposed, then rejected by validation, or tested and then adopted (as a new version of its
+lineage) or declined. The decision is taken against the lineage's best at the time; an
+adoption is recorded together with the lineage's new version (see lineage.py), which is
+what serialises adoptions.
+"""
+
+from __future__ import annotations
+
+import copy
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.ids import candidate_id
+from domain.jsonsafe import json_safe
+from domain.policy import Decision, comparable
+
+PROPOSED = "proposed"
+REJECTED = "rejected"
+TESTED = "tested"
+ADOPTED = "adopted"
+DECLINED = "declined"
+DECIDED = (REJECTED, ADOPTED, DECLINED)
+
+
+class CandidateError(Exception):
+    """A command that does not fit the candidate's state (testing a rejected candidate, deciding twice)."""
+
+
+class Candidate(Aggregate):
+    @staticmethod
+    def create_id(lineage: str, sha256: str, parent_version: int | None) -> UUID:
+        return candidate_id(lineage, sha256, parent_version)
+
+    @event("CandidateProposed")
+    def __init__(
+        self,
+        lineage: str,
+        sha256: str,
+        parent_version: int | None,
+        rationale: str,
+        planner: str,
+        model: str | None = None,
+        analysis_id: str | None = None,
+    ):
+        self.lineage = lineage
+        self.sha256 = sha256
+        self.parent_version = parent_version
+        self.rationale = rationale
+        self.planner = planner
+        self.model = model
+        self.analysis_id = analysis_id
+        self.status = PROPOSED
+        self.reasons: list[str] = []
+        self.result: dict | None = None
+        self.reused_from: str | None = None
+        # once adopted or declined: {"version", "against", "rule", "reason", "candidate_metrics", "incumbent_metrics", "policy"}
+        self.decision: dict | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.status in DECIDED
+
+    # ------------------------------------------------------------------ validation and test
+
+    def reject(self, reasons: list[str]) -> None:
+        """Static validation refused the source; it never ran."""
+        self._require(PROPOSED)
+        if not reasons:
+            raise CandidateError("a rejection needs at least one reason")
+        self._rejected(reasons=[str(r) for r in reasons])
+
+    @event("CandidateRejected")
+    def _rejected(self, reasons: list[str]) -> None:
+        self.status = REJECTED
+        self.reasons = list(reasons)
+
+    def record_test(self, result: dict, reused_from: str | None = None) -> None:
+        """The evaluator's result (test_candidate's dict), or one reused from an earlier candidate with the same source."""
+        self._require(PROPOSED)
+        result = json_safe(result, "result")
+        if not isinstance(result, dict) or "verdict" not in result:
+            raise CandidateError("a test result is a dict with at least a 'verdict'")
+        self._tested(result=result, reused_from=reused_from)
+
+    @event("CandidateTested")
+    def _tested(self, result: dict, reused_from: str | None) -> None:
+        self.status = TESTED
+        self.result = result
+        self.reused_from = reused_from
+
+    # ------------------------------------------------------------------ decision
+
+    def adopt(self, version: int, incumbent_version: int | None, incumbent_metrics: dict | None, decision: Decision, policy: dict) -> None:
+        if not decision.adopted:
+            raise CandidateError("adopt() needs an adopting decision")
+        self._require(TESTED)
+        self._adopted(
+            version=version,
+            incumbent_version=incumbent_version,
+            candidate_metrics=json_safe(comparable(self.result), "metrics"),
+            incumbent_metrics=json_safe(incumbent_metrics, "incumbent_metrics"),
+            rule=decision.rule,
+            reason=decision.reason,
+            policy=copy.deepcopy(policy),
+        )
+
+    @event("CandidateAdopted")
+    def _adopted(
+        self,
+        version: int,
+        incumbent_version: int | None,
+        candidate_metrics: dict,
+        incumbent_metrics: dict | None,
+        rule: str,
+        reason: str,
+        policy: dict,
+    ) -> None:
+        self.status = ADOPTED
+        self.decision = {
+            "version": version,
+            "against": incumbent_version,
+            "rule": rule,
+            "reason": reason,
+            "candidate_metrics": candidate_metrics,
+            "incumbent_metrics": incumbent_metrics,
+            "policy": policy,
+        }
+
+    def decline(self, incumbent_version: int, incumbent_metrics: dict, decision: Decision, policy: dict) -> None:
+        if decision.adopted:
+            raise CandidateError("decline() needs a declining decision")
+        self._require(TESTED)
+        self._declined(
+            incumbent_version=incumbent_version,
+            candidate_metrics=json_safe(comparable(self.result), "metrics"),
+            incumbent_metrics=json_safe(incumbent_metrics, "incumbent_metrics"),
+            rule=decision.rule,
+            reason=decision.reason,
+            policy=copy.deepcopy(policy),
+        )
+
+    @event("CandidateDeclined")
+    def _declined(
+        self,
+        incumbent_version: int,
+        candidate_metrics: dict,
+        incumbent_metrics: dict,
+        rule: str,
+        reason: str,
+        policy: dict,
+    ) -> None:
+        self.status = DECLINED
+        self.decision = {
+            "version": None,
+            "against": incumbent_version,
+            "rule": rule,
+            "reason": reason,
+            "candidate_metrics": candidate_metrics,
+            "incumbent_metrics": incumbent_metrics,
+            "policy": policy,
+        }
+
+    def _require(self, status: str) -> None:
+        if self.status != status:
+            raise CandidateError(f"candidate {self.id} is {self.status}, not {status}")

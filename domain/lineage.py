@@ -1,0 +1,112 @@
+"""A lineage: one line of codec versions on one suite under one policy.
+
+It holds what deciding needs and nothing per candidate: the suite, the policy, every version
+(its candidate, source sha256 and the metrics it was adopted on) and which version is best.
+Creating a version is an event of this one aggregate, recorded in the same transaction as
+the candidate's adoption, so two deciders working from the same lineage version cannot both
+create version N: the store refuses the second (optimistic concurrency), and the loser
+reloads the lineage and decides again against the new best.
+
+Event bodies keep the values they are given: commands hand them fresh JSON-safe copies, and
+nothing mutates state in place, so an aggregate and its pending events share nothing a
+caller could change.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate, event
+
+from domain.ids import lineage_id
+from domain.jsonsafe import json_safe
+from domain.policy import Decision, Policy, decide
+
+
+class LineageError(Exception):
+    """A change the lineage refuses: an unknown version, a version out of sequence."""
+
+
+class UnknownVersion(LineageError):
+    pass
+
+
+class Lineage(Aggregate):
+    @staticmethod
+    def create_id(name: str) -> UUID:
+        return lineage_id(name)
+
+    @classmethod
+    def start(cls, name: str, suite: dict, policy: Policy) -> "Lineage":
+        if not name or "/" in name or name != name.strip():
+            raise LineageError(f"invalid lineage name {name!r}")
+        return cls(name=name, suite=json_safe(suite, "suite"), policy=policy.to_dict())
+
+    @event("LineageStarted")
+    def __init__(self, name: str, suite: dict, policy: dict):
+        self.name = name
+        self.suite = suite
+        self.policy = policy
+        self.versions: list[dict] = []  # index == version number
+        self.head: int | None = None  # the current best version
+
+    # ------------------------------------------------------------------ queries
+
+    @property
+    def policy_object(self) -> Policy:
+        return Policy.from_dict(self.policy)
+
+    @property
+    def next_version(self) -> int:
+        return len(self.versions)
+
+    def version_record(self, version: int) -> dict:
+        if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < len(self.versions):
+            known = f"0..{len(self.versions) - 1}" if self.versions else "none yet"
+            raise UnknownVersion(f"lineage {self.name!r} has no version {version} (versions: {known})")
+        return self.versions[version]
+
+    @property
+    def best(self) -> dict:
+        if self.head is None:
+            raise UnknownVersion(f"lineage {self.name!r} has no version yet")
+        return self.versions[self.head]
+
+    def judge(self, candidate_test: dict) -> Decision:
+        """The policy's decision on a test result against the current best (nothing recorded)."""
+        best = self.best
+        return decide(candidate_test, best["metrics"], self.policy_object, incumbent_version=best["version"])
+
+    # ------------------------------------------------------------------ commands
+
+    def create_version(self, version: int, candidate_id: str, sha256: str, metrics: dict) -> None:
+        """Version `version` is this candidate's code; it becomes the best."""
+        if version != len(self.versions):
+            raise LineageError(f"lineage {self.name!r}: the next version is {len(self.versions)}, not {version}")
+        self._version_created(version=version, candidate_id=str(candidate_id), sha256=sha256, metrics=json_safe(metrics, "metrics"))
+
+    @event("VersionCreated")
+    def _version_created(self, version: int, candidate_id: str, sha256: str, metrics: dict) -> None:
+        self.versions.append(
+            {
+                "version": version,
+                "candidate_id": candidate_id,
+                "sha256": sha256,
+                "metrics": metrics,
+                "lineage_version": self.version + 1,  # this event's position in the lineage
+            }
+        )
+        self.head = version
+
+    def roll_back(self, to_version: int, reason: str) -> None:
+        """Make an earlier (or any recorded) version the best again; later versions stay in the history."""
+        self.version_record(to_version)
+        if to_version == self.head:
+            raise LineageError(f"version {to_version} is already the best")
+        if not reason or not reason.strip():
+            raise LineageError("a rollback needs a reason")
+        self._rolled_back(to_version=to_version, from_version=self.head, reason=reason.strip())
+
+    @event("RolledBack")
+    def _rolled_back(self, to_version: int, from_version: int | None, reason: str) -> None:
+        self.head = to_version

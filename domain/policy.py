@@ -1,0 +1,207 @@
+"""The adoption policy: a pure function from two test results and the thresholds to a decision.
+
+The seed's rule made fair. Both codecs are tested at matched quality (the lowest `quality`
+whose PSNR-Y on the suite's real clips meets the target, found by bisection in the
+evaluator); a candidate is adopted only when it ran cleanly, every frame of every clip
+round-tripped (stress clips included), it met the quality target, and then its bitrate is
+below `bitrate_factor` x the incumbent's or its compression ratio above `ratio_factor` x the
+incumbent's. Rate and quality come from the test's `summary`, which covers real clips only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+SEED = "seed"  # rule recorded for version 0, which is adopted without a comparison
+VERDICT = "verdict"
+ROUND_TRIP = "round_trip"
+TARGET = "target"
+QUALITY = "quality_target"
+BITRATE = "bitrate"
+RATIO = "ratio"
+NOT_BETTER = "not_better"
+RULES = (SEED, VERDICT, ROUND_TRIP, TARGET, QUALITY, BITRATE, RATIO, NOT_BETTER)
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The thresholds; recorded when a lineage starts and again in every decision."""
+
+    target_psnr_y: float = 35.0
+    bitrate_factor: float = 0.9  # adopt when bitrate < bitrate_factor x incumbent's ...
+    ratio_factor: float = 1.2  # ... or compression ratio > ratio_factor x incumbent's
+    name: str = "matched-quality"
+
+    def __post_init__(self) -> None:
+        if not (0 < self.target_psnr_y <= 100):
+            raise ValueError(f"target PSNR-Y must be in (0, 100] dB, got {self.target_psnr_y}")
+        if not (0 < self.bitrate_factor <= 1):
+            raise ValueError(f"bitrate factor must be in (0, 1], got {self.bitrate_factor}")
+        if not (self.ratio_factor >= 1):
+            raise ValueError(f"ratio factor must be at least 1, got {self.ratio_factor}")
+
+    def describe(self) -> str:
+        return (
+            f"adopt when the test is ok, every frame round-trips, PSNR-Y >= {self.target_psnr_y:g} dB "
+            f"at matched quality, and bitrate < {self.bitrate_factor:g}x or compression ratio > "
+            f"{self.ratio_factor:g}x the incumbent's"
+        )
+
+    def to_dict(self) -> dict:
+        """The policy with a sentence describing it (recorded when a lineage starts)."""
+        return {**asdict(self), "description": self.describe()}
+
+    def thresholds(self) -> dict:
+        """The policy's name and thresholds (recorded in every decision)."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Policy":
+        return cls(
+            target_psnr_y=float(data.get("target_psnr_y", 35.0)),
+            bitrate_factor=float(data.get("bitrate_factor", 0.9)),
+            ratio_factor=float(data.get("ratio_factor", 1.2)),
+            name=str(data.get("name", "matched-quality")),
+        )
+
+
+@dataclass(frozen=True)
+class Decision:
+    adopted: bool
+    rule: str
+    reason: str
+    bitrate_change: float | None = None  # candidate kbps / incumbent kbps
+    ratio_change: float | None = None  # candidate ratio / incumbent ratio
+
+    @property
+    def improvement(self) -> float | None:
+        """Fraction of bitrate saved against the incumbent (0.25 = 25% fewer bits), where compared."""
+        return None if self.bitrate_change is None else 1.0 - self.bitrate_change
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def comparable(test: dict | None) -> dict | None:
+    """The part of a test result a decision reads and records: all but the per-clip metrics,
+    which are kept as one success flag per clip."""
+    if test is None:
+        return None
+    out = {key: test.get(key) for key in ("verdict", "quality", "target_psnr_y", "isolation")}
+    summary = test.get("summary")
+    # The summary's own verdict repeats the test's; leave it out of what every decision records.
+    out["summary"] = {k: v for k, v in summary.items() if k != "verdict"} if isinstance(summary, dict) else summary
+    clips = test.get("clips")
+    if isinstance(clips, dict):
+        out["clips_success"] = {name: bool(isinstance(p, dict) and p.get("success")) for name, p in clips.items()}
+    elif "clips_success" in test:
+        out["clips_success"] = dict(test["clips_success"])
+    return out
+
+
+def _num(value: Any) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _failed_clips(test: dict) -> list[str]:
+    clips = test.get("clips")
+    if isinstance(clips, dict):
+        return sorted(name for name, point in clips.items() if not (isinstance(point, dict) and point.get("success")))
+    return sorted(name for name, ok in (test.get("clips_success") or {}).items() if not ok)
+
+
+def _verdict_text(verdict: dict) -> str:
+    text = str(verdict.get("category", "failed"))
+    if verdict.get("frame") is not None:
+        text += f" at frame {verdict['frame']}"
+    if verdict.get("message"):
+        text += f": {verdict['message']}"
+    return text
+
+
+def decide(
+    candidate_test: dict,
+    incumbent_test: dict,
+    policy: Policy = Policy(),
+    *,
+    incumbent_version: int | None = None,
+) -> Decision:
+    """Adopt or decline candidate_test against incumbent_test (both shaped like test_candidate's result)."""
+    against = "the incumbent" if incumbent_version is None else f"version {incumbent_version}"
+    verdict = candidate_test.get("verdict") or {}
+    if verdict.get("category") != "ok":
+        return Decision(False, VERDICT, f"declined: the candidate did not run cleanly ({_verdict_text(verdict)})")
+
+    summary = candidate_test.get("summary")
+    failed = _failed_clips(candidate_test)
+    if not summary or not summary.get("success") or failed:
+        where = f" (clips: {', '.join(failed)})" if failed else ""
+        return Decision(False, ROUND_TRIP, f"declined: not every frame round-tripped{where}")
+
+    target = _num(candidate_test.get("target_psnr_y"))
+    if target is None or abs(target - policy.target_psnr_y) > _EPS:
+        return Decision(
+            False,
+            TARGET,
+            f"declined: tested at a PSNR-Y target of {target} dB, the policy's is {policy.target_psnr_y:g} dB",
+        )
+
+    psnr = _num(summary.get("psnr_y"))
+    quality = candidate_test.get("quality")
+    if quality is None or psnr is None or psnr < policy.target_psnr_y - _EPS:
+        best = "no PSNR-Y" if psnr is None else f"PSNR-Y {psnr:.2f} dB"
+        return Decision(
+            False,
+            QUALITY,
+            f"declined: no quality setting reached the {policy.target_psnr_y:g} dB PSNR-Y target ({best})",
+        )
+
+    incumbent = (incumbent_test or {}).get("summary") or {}
+    kbps, inc_kbps = _num(summary.get("kbps")), _num(incumbent.get("kbps"))
+    ratio, inc_ratio = _num(summary.get("ratio")), _num(incumbent.get("ratio"))
+    bitrate_change = kbps / inc_kbps if kbps is not None and inc_kbps else None
+    ratio_change = ratio / inc_ratio if ratio is not None and inc_ratio else None
+    at = f"at quality {quality} with PSNR-Y {psnr:.2f} dB (target {policy.target_psnr_y:g} dB)"
+
+    if bitrate_change is not None and bitrate_change < policy.bitrate_factor:
+        return Decision(
+            True,
+            BITRATE,
+            f"adopted: {kbps:.1f} kbit/s is {100 * (1 - bitrate_change):.1f}% below {against}'s "
+            f"{inc_kbps:.1f} kbit/s (needs < {policy.bitrate_factor:g}x), {at}",
+            bitrate_change,
+            ratio_change,
+        )
+    if ratio_change is not None and ratio_change > policy.ratio_factor:
+        return Decision(
+            True,
+            RATIO,
+            f"adopted: compression ratio {ratio:.2f} is {ratio_change:.2f}x {against}'s {inc_ratio:.2f} "
+            f"(needs > {policy.ratio_factor:g}x), {at}",
+            bitrate_change,
+            ratio_change,
+        )
+    if bitrate_change is None and ratio_change is None:
+        return Decision(False, NOT_BETTER, f"declined: {against} has no bitrate or ratio to compare with")
+    parts = []
+    if bitrate_change is not None:
+        parts.append(f"bitrate {kbps:.1f} kbit/s is {bitrate_change:.2f}x {against}'s (needs < {policy.bitrate_factor:g}x)")
+    if ratio_change is not None:
+        parts.append(f"ratio {ratio:.2f} is {ratio_change:.2f}x {against}'s (needs > {policy.ratio_factor:g}x)")
+    return Decision(False, NOT_BETTER, "declined: not better enough: " + " and ".join(parts), bitrate_change, ratio_change)
+
+
+def seed_decision(seed_test: dict) -> Decision:
+    """Version 0 is adopted without a comparison, provided the seed really ran and round-tripped."""
+    verdict = seed_test.get("verdict") or {}
+    summary = seed_test.get("summary") or {}
+    if verdict.get("category") != "ok" or not summary.get("success") or _failed_clips(seed_test):
+        raise ValueError(f"the seed did not round-trip on this suite ({_verdict_text(verdict)}), so it cannot be version 0")
+    return Decision(
+        True,
+        SEED,
+        "version 0 is the seed's copy-input codec (raw frames, no compression), measured on the suite",
+    )

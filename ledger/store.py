@@ -1,0 +1,197 @@
+"""Where the ledger lives: a SQLite file (the default) or a PostgreSQL database, picked by URL.
+
+Turns `--ledger PATH|postgresql://user[:password]@host[:port]/db[?schema=NAME]` (or
+CODEC_LEDGER_URL, or ./codec-ledger.db) into eventsourcing's persistence environment, checks
+the store can be reached before anything is written, and creates the tables once, so that
+every writer afterwards runs with CREATE_TABLE off.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+import sqlite3
+from dataclasses import dataclass, field
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ledger.errors import StoreError
+
+ENV_URL = "CODEC_LEDGER_URL"
+DEFAULT_URL = "./codec-ledger.db"
+APP_NAME = "CodecLedger"  # also the PostgreSQL table prefix: codecledger_events, codecledger_snapshots
+SQLITE_TABLES = ("stored_events", "stored_snapshots")
+POSTGRES_TABLES = ("codecledger_events", "codecledger_snapshots")
+_SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+
+
+@dataclass(frozen=True)
+class Store:
+    """A parsed ledger URL: which persistence module, and the environment that configures it."""
+
+    url: str
+    kind: str  # "sqlite" | "postgres"
+    env: dict = field(default_factory=dict)  # without CREATE_TABLE
+    display: str = ""  # the URL without its password, for messages
+    path: str = ""  # sqlite only
+    schema: str = "public"  # postgres only
+    lock_timeout: int = 5  # seconds SQLite waits on a locked file before a write gives up
+    lock_retries: int = 3  # and how many times such a write is tried
+
+    def app_env(self, create_table: bool = False) -> dict:
+        return {**self.env, "CREATE_TABLE": "y" if create_table else "n"}
+
+    # ---------------------------------------------------------------- reachability and tables
+
+    def check_reachable(self) -> None:
+        """Fail fast with one line when the store cannot be used at all."""
+        if self.kind == "sqlite":
+            folder = os.path.dirname(os.path.abspath(self.path))
+            if self.path != ":memory:" and not os.path.isdir(folder):
+                raise StoreError(f"cannot open ledger {self.display}: folder {folder} does not exist")
+            if os.path.isdir(self.path):
+                raise StoreError(f"cannot open ledger {self.display}: it is a folder")
+            return
+        import psycopg
+
+        try:
+            with psycopg.connect(connect_timeout=5, **self._pg_kwargs()):
+                pass
+        except psycopg.Error as exc:
+            first = (str(exc).strip().splitlines() or ["connection failed"])[0]
+            raise StoreError(f"cannot reach PostgreSQL at {self.display}: {first}") from None
+
+    def tables_exist(self) -> bool:
+        if self.kind == "sqlite":
+            if self.path == ":memory:" or not os.path.exists(self.path):
+                return False
+            try:
+                with sqlite3.connect(f"file:{os.path.abspath(self.path)}?mode=ro", uri=True, timeout=self.lock_timeout) as conn:
+                    names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            except sqlite3.DatabaseError as exc:
+                raise StoreError(f"cannot open ledger {self.display}: {exc}") from None
+            return all(t in names for t in SQLITE_TABLES)
+        import psycopg
+
+        try:
+            with psycopg.connect(connect_timeout=5, **self._pg_kwargs()) as conn:
+                found = [
+                    conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{t}',)).fetchone()[0]
+                    for t in POSTGRES_TABLES
+                ]
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot use PostgreSQL at {self.display}: {str(exc).strip().splitlines()[0]}") from None
+        return all(found)
+
+    def ensure_schema(self) -> None:
+        if self.kind != "postgres" or self.schema == "public":
+            return
+        import psycopg
+
+        try:
+            with psycopg.connect(connect_timeout=5, autocommit=True, **self._pg_kwargs()) as conn:
+                conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{self.schema}"')
+        except psycopg.errors.UniqueViolation:
+            pass  # created concurrently
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot create schema {self.schema} at {self.display}: {exc}") from None
+
+    def _pg_kwargs(self) -> dict:
+        e = self.env
+        return {
+            "host": e["POSTGRES_HOST"],
+            "port": e["POSTGRES_PORT"],
+            "user": e["POSTGRES_USER"],
+            "password": e["POSTGRES_PASSWORD"] or None,
+            "dbname": e["POSTGRES_DBNAME"],
+        }
+
+
+def resolve_url(value: str | None = None) -> str:
+    """--ledger if given, else CODEC_LEDGER_URL, else ./codec-ledger.db."""
+    return value or os.environ.get(ENV_URL) or DEFAULT_URL
+
+
+def parse_url(url: str, *, lock_timeout: int | None = None, lock_retries: int | None = None) -> Store:
+    """A Store for a path or a postgresql:// URL; a one-line StoreError for anything else."""
+    url = (url or "").strip()
+    if not url:
+        raise StoreError("empty ledger URL")
+    lock_timeout = int(os.environ.get("CODEC_LEDGER_LOCK_TIMEOUT", 5)) if lock_timeout is None else lock_timeout
+    lock_retries = int(os.environ.get("CODEC_LEDGER_LOCK_RETRIES", 3)) if lock_retries is None else lock_retries
+    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
+    if scheme in ("postgresql", "postgres"):
+        return _parse_postgres(url, lock_timeout, lock_retries)
+    if scheme == "sqlite":
+        path = url.split("://", 1)[1]  # sqlite:///abs/path or sqlite://relative/path
+    elif scheme:
+        raise StoreError(f"unsupported ledger URL {url!r}: use a file path or postgresql://user@host:port/db")
+    else:
+        path = url
+    if not path:
+        raise StoreError(f"ledger URL {url!r} names no file")
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+        "SQLITE_DBNAME": path,
+        "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
+    }
+    return Store(url=url, kind="sqlite", env=env, display=path, path=path, lock_timeout=lock_timeout, lock_retries=lock_retries)
+
+
+def _parse_postgres(url: str, lock_timeout: int, lock_retries: int) -> Store:
+    try:
+        parts = urlsplit(url)
+        port = parts.port or 5432
+    except ValueError as exc:
+        raise StoreError(f"bad PostgreSQL URL {url!r}: {exc}") from None
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname or "/" in dbname:
+        raise StoreError(f"bad PostgreSQL URL {url!r}: expected postgresql://user@host:port/database")
+    query = parse_qs(parts.query)
+    unknown = set(query) - {"schema"}
+    if unknown:
+        raise StoreError(f"bad PostgreSQL URL {url!r}: unknown parameter {sorted(unknown)[0]!r} (only 'schema')")
+    schema = (query.get("schema") or ["public"])[0]
+    if not _SCHEMA_RE.match(schema):
+        raise StoreError(f"bad PostgreSQL URL {url!r}: schema {schema!r} is not a plain identifier")
+    user = unquote(parts.username) if parts.username else getpass.getuser()
+    password = unquote(parts.password) if parts.password else ""
+    host = parts.hostname or "localhost"
+    env = {
+        "PERSISTENCE_MODULE": "eventsourcing.postgres",
+        "POSTGRES_DBNAME": dbname,
+        "POSTGRES_HOST": host,
+        "POSTGRES_PORT": str(port),
+        "POSTGRES_USER": user,
+        "POSTGRES_PASSWORD": password,
+        "POSTGRES_CONNECT_TIMEOUT": "5",
+        "POSTGRES_POOL_SIZE": "2",
+        "POSTGRES_MAX_OVERFLOW": "4",
+        "POSTGRES_LOCK_TIMEOUT": str(max(lock_timeout * lock_retries, 1)),
+        "POSTGRES_SCHEMA": schema,
+    }
+    display = f"postgresql://{user}@{host}:{port}/{dbname}" + (f"?schema={schema}" if schema != "public" else "")
+    return Store(url=url, kind="postgres", env=env, display=display, schema=schema, lock_timeout=lock_timeout, lock_retries=lock_retries)
+
+
+def open_application(store: Store, *, create: bool):
+    """The CodecLedger on this store, with CREATE_TABLE off.
+
+    The tables are created once, here, when create is true and they do not exist yet;
+    without create, a store that has no ledger yet is a NoLedger error (and stays untouched).
+    """
+    from eventsourcing.persistence import PersistenceError
+
+    from ledger.application import CodecLedger
+    from ledger.errors import NoLedger
+
+    store.check_reachable()
+    try:
+        if not store.tables_exist():
+            if not create:
+                raise NoLedger(f"no ledger at {store.display} yet (submit a candidate to start one)")
+            store.ensure_schema()
+            CodecLedger(store.app_env(create_table=True), lock_retries=store.lock_retries).close()
+        return CodecLedger(store.app_env(create_table=False), lock_retries=store.lock_retries)
+    except PersistenceError as exc:
+        raise StoreError(f"cannot open ledger {store.display}: {str(exc).strip().splitlines()[0]}") from None

@@ -1,0 +1,34 @@
+"""Adoption rate: how many candidates were decided and adopted, overall and per planner."""
+
+from __future__ import annotations
+
+from projections.asof import upto
+from projections.view import LedgerView
+
+
+def adoption_rate(view: LedgerView, lineage: str, position: int | None = None) -> dict:
+    """Counts as of position; the rate is adopted / decided (rejected by validation counts as decided)."""
+    p = upto(position)
+    rows = view.fetch(
+        "SELECT planner, COUNT(*) AS candidates, "
+        "SUM(CASE WHEN decided_position <= ? THEN 1 ELSE 0 END) AS decided, "
+        "SUM(CASE WHEN decided_position <= ? AND decision = 'adopted' THEN 1 ELSE 0 END) AS adopted, "
+        "SUM(CASE WHEN decided_position <= ? AND decision = 'declined' THEN 1 ELSE 0 END) AS declined, "
+        "SUM(CASE WHEN decided_position <= ? AND decision = 'rejected' THEN 1 ELSE 0 END) AS rejected "
+        "FROM {p}cl_candidates WHERE lineage = ? AND position <= ? AND planner <> 'seed' "
+        "GROUP BY planner ORDER BY planner",
+        (p, p, p, p, lineage, p),
+    )
+    per_planner = {}
+    totals = dict.fromkeys(("candidates", "decided", "adopted", "declined", "rejected"), 0)
+    for row in rows:
+        counts = {k: int(row[k] or 0) for k in totals}
+        counts["rate"] = _rate(counts)
+        per_planner[row["planner"]] = counts
+        for k in totals:
+            totals[k] += counts[k]
+    return {**totals, "rate": _rate(totals), "per_planner": per_planner}
+
+
+def _rate(counts: dict) -> float | None:
+    return counts["adopted"] / counts["decided"] if counts["decided"] else None

@@ -1,0 +1,224 @@
+"""The read models' tables, and the tracking recorders that write them with their tracking record.
+
+One materialised view (an eventsourcing TrackingRecorder) holds every read model's table.
+A batch of row changes and the tracking record of the last event it covers are written in
+one transaction, so each event is applied exactly once, and a view that crashed half-way
+simply resumes after its tracking position. SQLite and PostgreSQL share the SQL; only the
+placeholder style, the table prefix (schema) and the recorder base class differ.
+
+The tables are temporal enough to answer "as of notification position P" by filtering:
+each row carries the position of the event that created it, and the position of the later
+event that completed it (decided_position).
+"""
+
+from __future__ import annotations
+
+import json
+from abc import ABC, abstractmethod
+from typing import Any
+
+from eventsourcing.persistence import Tracking, TrackingRecorder
+from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
+
+T, I, F = "TEXT", "BIGINT", "DOUBLE PRECISION"
+
+# table -> (primary key columns, [(column, type)])
+TABLES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
+    "cl_lineages": (
+        ("lineage",),
+        [("lineage", T), ("lineage_id", T), ("position", I), ("started_at", T), ("suite", T), ("policy", T)],
+    ),
+    "cl_candidates": (
+        ("candidate_id",),
+        [
+            ("candidate_id", T), ("lineage", T), ("position", I), ("proposed_at", T), ("planner", T),
+            ("model", T), ("analysis_id", T), ("sha256", T), ("parent_version", I), ("rationale", T),
+            ("verdict", T), ("verdict_message", T), ("quality", I), ("kbps", F), ("mbps_30fps", F), ("ratio", F), ("bpp", F), ("bytes", I),
+            ("psnr_y", F), ("psnr_bgr", F), ("ssim_y", F), ("encode_fps", F), ("decode_fps", F),
+            ("success", I),
+            ("decided_position", I), ("decided_at", T), ("decision", T), ("version", I),
+            ("tested_against", I), ("rule", T), ("reason", T),
+        ],
+    ),
+    "cl_versions": (
+        ("lineage", "version"),
+        [
+            ("lineage", T), ("version", I), ("position", I), ("adopted_at", T), ("candidate_id", T),
+            ("sha256", T), ("incumbent_version", I), ("rule", T), ("reason", T), ("metrics", T),
+            ("incumbent_metrics", T), ("policy", T),
+        ],
+    ),
+    "cl_best": (
+        ("lineage", "position"),
+        [("lineage", T), ("position", I), ("at", T), ("version", I), ("sha256", T), ("cause", T), ("reason", T)],
+    ),
+    "cl_analyses": (
+        ("analysis_id",),
+        [
+            ("analysis_id", T), ("lineage", T), ("position", I), ("recorded_at", T), ("planner", T),
+            ("model", T), ("tokens_in", I), ("tokens_out", I), ("cost_usd", F),
+        ],
+    ),
+}
+INDEXES = {
+    "cl_candidates_by_lineage": ("cl_candidates", ("lineage", "position")),
+    "cl_analyses_by_lineage": ("cl_analyses", ("lineage", "position")),
+}
+COLUMNS = {table: [c for c, _ in cols] for table, (_, cols) in TABLES.items()}
+JSON_COLUMNS = {"suite", "policy", "metrics", "incumbent_metrics"}
+
+Changes = dict[str, dict[tuple, dict[str, Any]]]  # table -> primary key -> full row
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+def ddl(prefix: str) -> list[str]:
+    statements = []
+    for table, (pk, cols) in TABLES.items():
+        body = ", ".join(f"{c} {t}" for c, t in cols)
+        statements.append(f"CREATE TABLE IF NOT EXISTS {prefix}{table} ({body}, PRIMARY KEY ({', '.join(pk)}))")
+    for name, (table, cols) in INDEXES.items():
+        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {prefix}{table} ({', '.join(cols)})")
+    return statements
+
+
+def upsert_sql(prefix: str, table: str, mark: str) -> str:
+    pk, _ = TABLES[table]
+    cols = COLUMNS[table]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in cols if c not in pk)
+    return (
+        f"INSERT INTO {prefix}{table} ({', '.join(cols)}) VALUES ({', '.join([mark] * len(cols))}) "
+        f"ON CONFLICT ({', '.join(pk)}) DO UPDATE SET {updates}"
+    )
+
+
+class LedgerView(TrackingRecorder, ABC):
+    """The interface the projection writes through and the queries read through.
+
+    SQL given to fetch() is written with `?` placeholders and `{p}` before each table name.
+    """
+
+    prefix: str = ""
+    mark: str = "?"
+
+    def sql(self, text: str) -> str:
+        text = text.replace("{p}", self.prefix)
+        return text if self.mark == "?" else text.replace("?", self.mark)
+
+    def _upserts(self) -> dict[str, str]:
+        return {table: upsert_sql(self.prefix, table, self.mark) for table in TABLES}
+
+    @abstractmethod
+    def write(self, changes: Changes, tracking: Tracking | None) -> None:
+        """Upsert the rows and record the tracking, in one transaction."""
+
+    @abstractmethod
+    def fetch(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        """Rows of a read query as dicts."""
+
+    @abstractmethod
+    def reset(self, application_name: str) -> None:
+        """Empty every table and forget the tracking position: the start of a rebuild."""
+
+    def row(self, table: str, key: tuple) -> dict | None:
+        pk, _ = TABLES[table]
+        where = " AND ".join(f"{c} = ?" for c in pk)
+        rows = self.fetch(f"SELECT * FROM {{p}}{table} WHERE {where}", key)
+        return rows[0] if rows else None
+
+    def dump(self) -> dict[str, list[dict]]:
+        """Every row of every table, in key order: what two views are compared by."""
+        out = {}
+        for table, (pk, _) in TABLES.items():
+            out[table] = self.fetch(f"SELECT * FROM {{p}}{table} ORDER BY {', '.join(pk)}")
+        return out
+
+
+def _params(table: str, rows: dict[tuple, dict]) -> list[tuple]:
+    cols = COLUMNS[table]
+    return [tuple(map(row.get, cols)) for row in rows.values()]
+
+
+class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerView):
+    def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
+        super().__init__(datastore, **kwargs)
+        self.upserts = self._upserts()
+
+    def construct_create_table_statements(self) -> list[str]:
+        return super().construct_create_table_statements() + ddl("")
+
+    def write(self, changes: Changes, tracking: Tracking | None) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table, rows in changes.items():
+                if rows:
+                    c.executemany(self.upserts[table], _params(table, rows))
+            if tracking is not None:
+                self._insert_tracking(c, tracking)
+
+    def fetch(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(self.sql(sql), tuple(params))
+            return [dict(r) for r in c.fetchall()]
+
+    def reset(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLES:
+                c.execute(f"DELETE FROM {table}")
+            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
+
+
+class PostgresLedgerView(PostgresTrackingRecorder, LedgerView):
+    mark = "%s"
+
+    def __init__(self, datastore: PostgresDatastore, tracking_table_name: str = "ledger_view_tracking", **kwargs: Any):
+        from psycopg.sql import SQL
+
+        super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
+        self.prefix = f'"{datastore.schema}".'
+        self.sql_create_statements.extend(SQL(s) for s in ddl(self.prefix))  # type: ignore[arg-type]
+        self.upserts = self._upserts()
+
+    def write(self, changes: Changes, tracking: Tracking | None) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for table, rows in changes.items():
+                if rows:
+                    curs.executemany(self.upserts[table], _params(table, rows))
+            if tracking is not None:
+                self._insert_tracking(curs, tracking)
+
+    def fetch(self, sql: str, params: tuple | list = ()) -> list[dict]:
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self.sql(sql), tuple(params))
+            return [dict(r) for r in curs.fetchall()]
+
+    def reset(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for table in TABLES:
+                curs.execute(f"DELETE FROM {self.prefix}{table}")
+            curs.execute(
+                f'DELETE FROM {self.prefix}"{self.tracking_table_name}" WHERE application_name = %s',
+                (application_name,),
+            )
+
+
+def view_for(datastore: Any, *, create_table: bool) -> LedgerView:
+    """The view on the same database (and connection pool) as an application's event store."""
+    if isinstance(datastore, SQLiteDatastore):
+        view: LedgerView = SQLiteLedgerView(datastore)
+    elif isinstance(datastore, PostgresDatastore):
+        view = PostgresLedgerView(datastore)
+    else:
+        raise TypeError(f"no ledger view for a {type(datastore).__name__}")
+    if create_table:
+        view.create_table()
+    return view
+
+
+def memory_view(name: str) -> SQLiteLedgerView:
+    """A private in-memory view, for rebuilding from nothing and comparing."""
+    view = SQLiteLedgerView(SQLiteDatastore(f"file:{name}?mode=memory&cache=shared"))
+    view.create_table()
+    return view

@@ -1,0 +1,557 @@
+"""The ledger's commands for `codec-ledger`: submit, status, history, why, show, rollback, replay, export, events.
+
+A thin typer layer: it parses options, opens the ledger (application + read models), hands
+the sandbox and evaluator to the application as functions, and prints. Every command takes
+--json, --ledger and --lineage; every failure is one line on stderr and exit code 1.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import typer
+from eventsourcing.persistence import PersistenceError
+from rich.console import Console
+from rich.table import Table
+
+from domain.policy import Policy
+from domain.seed import SEED_SOURCE
+from ledger.errors import USER_ERRORS, SuiteMismatch
+from ledger.store import parse_url, resolve_url
+from projections import export as exporters
+from projections.current_best import versions as version_list
+from projections.history import history as history_rows
+from projections.projection import build_as_of
+from projections.session import Session, open_session
+from projections.state import NotInView, full, replay as replay_state, status as status_state
+
+console = Console()
+
+LedgerOption = typer.Option(
+    None, "--ledger", help="PATH or postgresql://user@host:port/db (default: $CODEC_LEDGER_URL or ./codec-ledger.db)."
+)
+LineageOption = typer.Option("default", "--lineage", help="Which lineage (several can share one ledger).")
+JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+
+
+class CommandError(Exception):
+    """A one-line failure raised inside a command."""
+
+
+def _fail(message: str) -> None:
+    print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _errors() -> Iterator[None]:
+    """Turn every expected failure into one line on stderr and exit code 1."""
+    from runner.clips import InputError
+
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except (CommandError, NotInView, InputError, *USER_ERRORS) as exc:
+        _fail(_first_line(exc))
+    except PersistenceError as exc:
+        _fail(f"ledger store error: {_first_line(exc)}")
+    except OSError as exc:
+        _fail(_first_line(exc))
+
+
+def _session(ledger: str | None, *, create: bool = False) -> Session:
+    return open_session(parse_url(resolve_url(ledger)), create=create)
+
+
+def _print_json(document: Any) -> None:
+    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
+
+
+def _fmt(value: Any, spec: str = ".2f", none: str = "-") -> str:
+    return none if value is None else format(value, spec)
+
+
+def _metrics_line(metrics: dict | None) -> str:
+    summary = (metrics or {}).get("summary") or {}
+    if not summary:
+        return "no metrics"
+    return (
+        f"{_fmt(summary.get('kbps'), '.1f')} kbit/s ({_fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps), "
+        f"ratio {_fmt(summary.get('ratio'))}, PSNR-Y {_fmt(summary.get('psnr_y'))} dB, "
+        f"SSIM-Y {_fmt(summary.get('ssim_y'), '.4f')} at quality {metrics.get('quality')}"
+    )
+
+
+# ---------------------------------------------------------------------------------------- suites
+
+
+def _suite_record(suite: Any, inputs: list[str], frames: int | None, max_size: str | None, fps: float | None) -> dict:
+    return {
+        "name": suite.name,
+        "hash": suite.content_hash,
+        "description": suite.describe(),
+        "inputs": [os.path.abspath(p) for p in inputs],
+        "options": {"frames": frames, "max_size": max_size, "fps": fps},
+    }
+
+
+def _load_suite(inputs: list[str], frames: int | None, max_size: str | None, fps: float | None) -> Any:
+    from runner.clips import default_suite, load_suite, parse_size
+
+    if not inputs:
+        return default_suite()
+    try:
+        size = parse_size(max_size) if max_size else None
+    except ValueError as exc:
+        raise CommandError(f"--max-size: {exc}") from None
+    return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
+
+
+def _lineage_suite(recorded: dict) -> Any:
+    """The clips a lineage was started with, loaded again and checked against the recorded hash."""
+    options = recorded.get("options") or {}
+    suite = _load_suite(recorded.get("inputs") or [], options.get("frames"), options.get("max_size"), options.get("fps"))
+    if suite.content_hash != recorded.get("hash"):
+        raise SuiteMismatch(
+            f"the clips of this lineage changed since it started (suite {recorded.get('name')!r}, "
+            f"hash {str(recorded.get('hash'))[:12]} recorded, {suite.content_hash[:12]} now)"
+        )
+    return suite
+
+
+# ---------------------------------------------------------------------------------------- submit
+
+
+def submit(
+    candidate: Path = typer.Argument(..., help="The candidate codec module (.py)."),
+    rationale: str = typer.Option("", "--rationale", help="Why this candidate should be better."),
+    inputs: Optional[list[str]] = typer.Option(None, "--input", help="Clips for a new lineage (repeatable); must match an existing lineage's."),
+    frames: Optional[int] = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input."),
+    max_size: Optional[str] = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH."),
+    fps: Optional[float] = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt."),
+    planner: str = typer.Option("human", "--planner", help="Who wrote the candidate."),
+    target_psnr: Optional[float] = typer.Option(None, "--target-psnr", help="Policy for a new lineage: PSNR-Y target in dB (35)."),
+    bitrate_factor: Optional[float] = typer.Option(None, "--bitrate-factor", help="Policy for a new lineage: adopt below this x bitrate (0.9)."),
+    ratio_factor: Optional[float] = typer.Option(None, "--ratio-factor", help="Policy for a new lineage: or above this x ratio (1.2)."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Validate, test, decide and record one hand-written candidate (the seed's evolve_with_llm_code)."""
+    say = (lambda text: None) if as_json else (lambda text: console.print(text, highlight=False, soft_wrap=True))
+    with _errors():
+        store = parse_url(resolve_url(ledger))
+        store.check_reachable()
+        try:
+            source = candidate.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CommandError(f"cannot read candidate '{candidate}': {getattr(exc, 'strerror', None) or exc}") from None
+        inputs = list(inputs or [])
+        given_suite = _load_suite(inputs, frames, max_size, fps) if inputs else None
+        try:
+            policy = Policy(
+                target_psnr_y=35.0 if target_psnr is None else target_psnr,
+                bitrate_factor=0.9 if bitrate_factor is None else bitrate_factor,
+                ratio_factor=1.2 if ratio_factor is None else ratio_factor,
+            )
+        except ValueError as exc:
+            raise CommandError(f"policy: {exc}") from None
+        with _session(ledger, create=True) as session, _Testbed() as testbed:
+            app = session.app
+            started = None
+            if app.has_lineage(lineage):
+                state = app.lineage(lineage)
+                if given_suite is not None and given_suite.content_hash != state.suite.get("hash"):
+                    raise SuiteMismatch(
+                        f"lineage {lineage!r} was started on suite {state.suite.get('name')!r} "
+                        f"(hash {str(state.suite.get('hash'))[:12]}); --input gives {given_suite.name!r} "
+                        f"(hash {given_suite.content_hash[:12]}); use --lineage NAME for another lineage"
+                    )
+                _check_policy(state.policy_object, target_psnr, bitrate_factor, ratio_factor)
+                policy = state.policy_object
+                duplicate = app.precheck(lineage, source)
+                if duplicate is None:
+                    testbed.suite = given_suite or _lineage_suite(state.suite)
+            else:
+                suite = given_suite or _load_suite([], None, None, None)
+                testbed.suite = suite
+                say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): measuring version 0, the seed...")
+                seed_test = testbed.test(SEED_SOURCE, policy.target_psnr_y)
+                state = app.start_lineage(lineage, _suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
+                started = {"version": 0, "metrics": state.versions[0]["metrics"]}
+                say(f"📊 Version 0 (seed): {_metrics_line(state.versions[0]['metrics'])}")
+            outcome = app.submit(
+                lineage,
+                source,
+                validate=_validate,
+                test=lambda src: testbed.test(src, policy.target_psnr_y),
+                rationale=rationale,
+                planner=planner,
+                progress=_progress(say, candidate.name, app.lineage(lineage).head),
+            )
+            session.refresh()
+            result = outcome.to_dict()
+            result["lineage_started"] = started
+            if as_json:
+                _print_json(result)
+            else:
+                _print_outcome(say, outcome)
+
+
+def _check_policy(policy: Policy, target: float | None, bitrate: float | None, ratio: float | None) -> None:
+    for given, have, flag in (
+        (target, policy.target_psnr_y, "--target-psnr"),
+        (bitrate, policy.bitrate_factor, "--bitrate-factor"),
+        (ratio, policy.ratio_factor, "--ratio-factor"),
+    ):
+        if given is not None and abs(given - have) > 1e-12:
+            raise CommandError(f"{flag} {given:g} differs from this lineage's policy ({have:g}); use --lineage NAME for another lineage")
+
+
+def _validate(source: str) -> list:
+    from runner.validation import validate
+
+    return validate(source)
+
+
+class _Testbed:
+    """The suite and one warm sandbox for the whole command, started only when a test is needed."""
+
+    def __init__(self) -> None:
+        self.suite: Any = None
+        self._sandbox: Any = None
+
+    def test(self, source: str, target_psnr_y: float) -> dict:
+        from runner.evaluator import test_candidate
+        from runner.sandbox import Sandbox
+
+        if self.suite is None:
+            raise CommandError("no suite to test on")
+        if self._sandbox is None:
+            self._sandbox = Sandbox()
+        return test_candidate(source, self.suite, target_psnr_y=target_psnr_y, sandbox=self._sandbox)
+
+    def __enter__(self) -> "_Testbed":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._sandbox is not None:
+            self._sandbox.close()
+
+
+def _progress(say, name: str, incumbent: int | None):
+    def progress(stage: str, details: dict) -> None:
+        if stage == "evaluating":
+            say(f"🧬 Evaluating {name} (sha256 {details['sha256'][:12]}) against version {incumbent}...")
+        elif stage == "reused":
+            say(f"🧬 {name}: this source was tested before (candidate {details['candidate_id'][:8]}); reusing its result")
+        elif stage == "tested":
+            metrics = details["metrics"] or {}
+            verdict = metrics.get("verdict") or {}
+            if verdict.get("category") != "ok":
+                where = f" at frame {verdict['frame']}" if verdict.get("frame") is not None else ""
+                say(f"💥 Test {verdict.get('category')}{where}: {verdict.get('message')}")
+            say(f"📊 Metrics: {_metrics_line(metrics)}")
+
+    return progress
+
+
+def _print_outcome(say, outcome: Any) -> None:
+    if outcome.status == "rejected":
+        say(f"🚫 Rejected by validation: {'; '.join(outcome.reasons)}")
+        say("❌ Not adopted")
+    elif outcome.status == "duplicate":
+        say(f"♻️  Duplicate, not tested again: {outcome.reason}")
+        earlier = outcome.duplicate_of or {}
+        if earlier.get("reason") and earlier.get("reason") not in outcome.reason:
+            say(f"   {earlier['reason']}")
+    elif outcome.status == "adopted":
+        if outcome.improvement is not None and outcome.improvement > 0:
+            say(f"🎯 Better by {100 * outcome.improvement:.1f}% than version {outcome.incumbent_version} (rule: {outcome.rule})")
+        else:
+            say(f"🎯 Better than version {outcome.incumbent_version} (rule: {outcome.rule})")
+        say(f"💾 Saved version {outcome.version}")
+        say(f"🎉 Adopted as the new best: {_strip(outcome.reason, 'adopted: ')}")
+    else:
+        say(f"❌ Not adopted: {_strip(outcome.reason, 'declined: ')}")
+
+
+def _strip(text: str, prefix: str) -> str:
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+# ---------------------------------------------------------------------------------------- reads
+
+
+def status(as_json: bool = JsonOption, ledger: Optional[str] = LedgerOption, lineage: str = LineageOption) -> None:
+    """The current best version, its metrics, adoption rate and cost."""
+    with _errors(), _session(ledger) as session:
+        data = status_state(session.view, lineage)
+        if as_json:
+            _print_json(data)
+            return
+        metrics = data["metrics"] or {}
+        summary = metrics.get("summary") or {}
+        table = Table(title=f"lineage '{lineage}' (suite {data['suite'].get('name')})", show_header=False)
+        table.add_column("what")
+        table.add_column("value")
+        since = data["best"].get("cause")
+        table.add_row("best version", f"v{data['version']}" + (" (after a rollback)" if since == "rolled_back" else ""))
+        table.add_row("sha256", str(data["sha256"]))
+        table.add_row("bitrate", f"{_fmt(summary.get('kbps'), '.1f')} kbit/s ({_fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps)")
+        table.add_row("ratio / bpp", f"{_fmt(summary.get('ratio'))} / {_fmt(summary.get('bpp'), '.3f')}")
+        table.add_row("PSNR-Y / SSIM-Y", f"{_fmt(summary.get('psnr_y'))} dB / {_fmt(summary.get('ssim_y'), '.4f')} at quality {metrics.get('quality')}")
+        rate = data["adoption_rate"]
+        table.add_row(
+            "candidates",
+            f"{data['candidates']} ({data['adopted']} adopted, {data['declined']} declined, {data['rejected']} rejected)"
+            + (f", adoption rate {100 * rate:.0f}%" if rate is not None else ""),
+        )
+        for planner, counts in data["per_planner"].items():
+            r = counts["rate"]
+            table.add_row(f"  {planner}", f"{counts['adopted']}/{counts['decided']} adopted" + (f" ({100 * r:.0f}%)" if r is not None else ""))
+        cost = data["cost"]
+        table.add_row("cost", f"{cost['tokens_in']} tokens in, {cost['tokens_out']} out, ${cost['cost_usd']:.4f}")
+        console.print(table)
+
+
+def _history_table(rows: list[dict], title: str) -> Table:
+    table = Table(title=title)
+    for name in ("#", "time", "planner", "vs", "q", "kbit/s", "ratio", "PSNR-Y", "decision"):
+        table.add_column(name, justify="left" if name in ("time", "planner", "decision") else "right")
+    for r in rows:
+        decision = r["decision"] + (f" v{r['version']}" if r.get("version") is not None else "")
+        table.add_row(
+            str(r["number"]),
+            (r["time"] or "")[5:16].replace("T", " "),
+            r["planner"] or "",
+            "-" if r["tested_against"] is None else f"v{r['tested_against']}",
+            _fmt(r["quality"], "d"),
+            _fmt(r["kbps"], ".1f"),
+            _fmt(r["ratio"]),
+            _fmt(r["psnr_y"]),
+            decision,
+        )
+    return table
+
+
+def history(
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N candidates."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Every candidate in order: planner, the version it was tested against, metrics, decision."""
+    with _errors(), _session(ledger) as session:
+        status_state(session.view, lineage)  # a clear error for an unknown lineage
+        rows = history_rows(session.view, lineage)
+        if limit:
+            rows = rows[-limit:]
+        if as_json:
+            _print_json(rows)
+        else:
+            console.print(_history_table(rows, f"lineage '{lineage}': {len(rows)} candidates"))
+
+
+def why(
+    version: str = typer.Argument(..., help="A version number, or 'best'."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Why a version was adopted: analysis -> candidate -> metrics against the incumbent -> rule -> decision."""
+    with _errors(), _session(ledger, create=False) as session:
+        data = session.app.why(lineage, version)
+        if as_json:
+            _print_json(data)
+            return
+        say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+        say(f"version {data['version']} of lineage '{lineage}', adopted {data['adopted_at']}")
+        if data["analysis"]:
+            a = data["analysis"]
+            say(f"  analysis ({a['planner']}, {a['model']}, {a['tokens_in']}+{a['tokens_out']} tokens, ${a['cost_usd']:.4f}): {a['text'][:500]}")
+        say(f"  candidate {data['candidate_id']} by {data['planner']}, sha256 {data['candidate_sha256']}")
+        if data["rationale"]:
+            say(f"  rationale: {data['rationale']}")
+        say(f"  metrics:   {_metrics_line(data['candidate_metrics'])}")
+        if data["incumbent_version"] is not None:
+            say(f"  against version {data['incumbent_version']}: {_metrics_line(data['incumbent_metrics'])}")
+        say(f"  rule: {data['rule']}")
+        say(f"  decision: {data['reason']}")
+
+
+def show(
+    version: str = typer.Argument("best", help="A version number, or 'best'."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """The exact source of a version (or of the current best)."""
+    with _errors(), _session(ledger, create=False) as session:
+        data = session.app.show(lineage, version)
+        if as_json:
+            _print_json(data)
+        else:
+            sys.stdout.write(data["source"])
+
+
+def rollback(
+    version: int = typer.Argument(..., help="The version to make the best again."),
+    reason: str = typer.Option(..., "--reason", help="Why (recorded in the ledger)."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Make a recorded version the best again; later versions stay in the history."""
+    with _errors(), _session(ledger, create=False) as session:
+        if not reason.strip():
+            raise CommandError("--reason must say why")
+        outcome = session.app.rollback(lineage, version, reason)
+        session.refresh()
+        if as_json:
+            _print_json(outcome.to_dict())
+        elif outcome.recorded:
+            console.print(f"⏪ Rolled back: version {outcome.version} is the best again (was version {outcome.from_version})", highlight=False)
+        else:
+            console.print(f"version {outcome.version} already is the best; nothing recorded", highlight=False)
+
+
+def replay(
+    to: int = typer.Option(..., "--to", help="The version whose adoption to replay up to."),
+    from_events: bool = typer.Option(False, "--from-events", help="Rebuild the read models from the events up to that point instead of reading them as of it."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Every read model as it stood when a version was adopted: the status plus the history."""
+    with _errors(), _session(ledger) as session:
+        view = session.view
+        if from_events:
+            from projections.asof import position_of_version
+
+            position = position_of_version(view, lineage, to)
+            if position is None:
+                raise NotInView(f"lineage {lineage!r} has no version {to}")
+            view = build_as_of(session.app, position)
+        data = replay_state(view, lineage, to, source_of=session.app.source)
+        if as_json:
+            _print_json(data)
+            return
+        metrics = (data["metrics"] or {}).get("summary") or {}
+        console.print(
+            f"as of position {data['position']}: best version {data['version']} ({str(data['sha256'])[:12]}), "
+            f"{_fmt(metrics.get('kbps'), '.1f')} kbit/s, ratio {_fmt(metrics.get('ratio'))}, PSNR-Y {_fmt(metrics.get('psnr_y'))} dB; "
+            f"{data['adopted']} of {data['decided']} decided candidates adopted",
+            highlight=False,
+        )
+        console.print(_history_table(data["history"], f"history as of version {to}"))
+
+
+def export(
+    fmt: str = typer.Option("json", "--format", help="json (status, versions, history) or csv (one row per candidate)."),
+    to: Optional[int] = typer.Option(None, "--to", help="Export as of this version's adoption."),
+    out: Path = typer.Option(..., "--out", help="The file to write."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """Write the read models to a JSON document or the history to CSV."""
+    with _errors(), _session(ledger) as session:
+        if fmt not in exporters.FORMATS:
+            raise CommandError(f"--format must be one of {', '.join(exporters.FORMATS)}, not {fmt!r}")
+        position = None
+        if to is not None:
+            from projections.asof import position_of_version
+
+            position = position_of_version(session.view, lineage, to)
+            if position is None:
+                known = [v["version"] for v in version_list(session.view, lineage)]
+                raise NotInView(f"lineage {lineage!r} has no version {to} (versions: {f'0..{known[-1]}' if known else 'none yet'})")
+        data = full(session.view, lineage, position, source_of=session.app.source)
+        if fmt == "json":
+            text, rows = exporters.to_json(data), len(data["history"])
+        else:
+            text, rows = exporters.to_csv(data["history"]), len(data["history"])
+        exporters.write(str(out), text)
+        report = {"path": str(out), "format": fmt, "rows": rows, "position": position, "version": data["version"]}
+        if as_json:
+            _print_json(report)
+        else:
+            console.print(f"wrote {rows} candidates ({fmt}) to {out}", highlight=False)
+
+
+def events(
+    types: Optional[list[str]] = typer.Option(None, "--type", help="Only events of this type (repeatable), e.g. CandidateAdopted."),
+    all_lineages: bool = typer.Option(False, "--all-lineages", help="The whole log, not just this lineage's events."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N events."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """The raw event log with positions, optionally filtered by type."""
+    with _errors(), _session(ledger) as session:
+        app = session.app
+        members = None if all_lineages else _lineage_members(session, lineage)
+        found = [e for e in app.stored_events(types=list(types or [])) if members is None or e["originator_id"] in members]
+        if limit:
+            found = found[-limit:]
+        if as_json:
+            _print_json(found)
+            return
+        table = Table(title=f"{len(found)} events" + ("" if all_lineages else f" of lineage '{lineage}'"))
+        for name in ("pos", "time", "type", "aggregate", "details"):
+            table.add_column(name)
+        for e in found:
+            details = {k: v for k, v in e.items() if k not in ("position", "type", "timestamp", "originator_id", "originator_version")}
+            text = ", ".join(f"{k}={_short(v)}" for k, v in details.items())
+            table.add_row(str(e["position"]), e["timestamp"][:19].replace("T", " "), e["type"], f"{e['originator_id'][:8]}/{e['originator_version']}", text[:160])
+        console.print(table)
+
+
+def _short(value: Any) -> str:
+    text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _lineage_members(session: Session, lineage: str) -> set[str]:
+    """The aggregates of one lineage: itself, its candidates, their sources, its analyses."""
+    from domain.ids import lineage_id, source_id
+
+    status_state(session.view, lineage)  # a clear error for an unknown lineage
+    members = {str(lineage_id(lineage))}
+    for row in session.view.fetch("SELECT candidate_id, sha256 FROM {p}cl_candidates WHERE lineage = ?", (lineage,)):
+        members.add(row["candidate_id"])
+        members.add(str(source_id(row["sha256"])))
+    for row in session.view.fetch("SELECT analysis_id FROM {p}cl_analyses WHERE lineage = ?", (lineage,)):
+        members.add(row["analysis_id"])
+    return members
+
+
+COMMANDS = {
+    "submit": submit,
+    "status": status,
+    "history": history,
+    "why": why,
+    "show": show,
+    "rollback": rollback,
+    "replay": replay,
+    "export": export,
+    "events": events,
+}
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ledger's commands to the `codec-ledger` typer app."""
+    for name, function in COMMANDS.items():
+        app.command(name)(function)
