@@ -18,7 +18,7 @@ class PlannerContext:
     target_psnr_y: float
     history: list[dict] = field(default_factory=list)  # performance-history rows, oldest first
     recent_failures: list[dict] = field(default_factory=list)  # {sha256, category, message}
-    sources: dict[str, str] = field(default_factory=dict)  # sha256 -> source, for parents
+    sources: dict[str, str] = field(default_factory=dict)  # sha256 -> source of every version and candidate
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,14 @@ class Proposal:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+class PlannerStopped(Exception):
+    """The planner has nothing more to give (budget spent, replay finished): the run ends normally."""
+
+
+class PlannerFailed(Exception):
+    """The planner cannot work at all (no key, a key the API refuses): the run ends with an error."""
 
 
 class Planner(Protocol):

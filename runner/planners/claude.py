@@ -14,7 +14,7 @@ import json
 
 import anthropic
 
-from runner.planners.base import PlannerContext, Proposal
+from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped, Proposal
 from runner.validation import ALLOWED_MODULES, MAX_SOURCE_BYTES
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
@@ -60,10 +60,6 @@ below 0.9 x the best's or its ratio above 1.2 x. `quality` must therefore contro
 monotonically. Answer by calling the propose_codec tool once."""
 
 
-class PlannerStopped(Exception):
-    """The planner cannot go on (bad key, budget spent); the message says why, in one line."""
-
-
 class ClaudePlanner:
     name = "claude"
 
@@ -75,7 +71,7 @@ class ClaudePlanner:
             try:
                 client = anthropic.Anthropic(max_retries=4, timeout=300.0)
             except anthropic.AnthropicError as error:
-                raise PlannerStopped(f"the claude planner needs ANTHROPIC_API_KEY: {error}") from None
+                raise PlannerFailed(f"the claude planner needs ANTHROPIC_API_KEY: {error}") from None
         self.client = client
 
     def propose(self, context: PlannerContext) -> Proposal:
@@ -88,7 +84,7 @@ class ClaudePlanner:
                 messages=[{"role": "user", "content": prompt}],
             )
         except anthropic.AuthenticationError as error:
-            raise PlannerStopped(f"the API refused the key ({error.status_code}); check ANTHROPIC_API_KEY") from None
+            raise PlannerFailed(f"the API refused the key ({error.status_code}); check ANTHROPIC_API_KEY") from None
         except anthropic.APIStatusError as error:
             return self._failed(f"API error {error.status_code} after retries: {_message(error)}")
         except anthropic.APIConnectionError as error:  # includes timeouts

@@ -8,8 +8,8 @@ import httpx2
 import pytest
 
 from domain.seed import SEED_SOURCE
-from runner.planners.base import PlannerContext
-from runner.planners.claude import ClaudePlanner, PlannerStopped, build_prompt
+from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped
+from runner.planners.claude import ClaudePlanner, build_prompt
 
 SECRET = "sk-ant-test-secret-key"
 JPEG = (Path(__file__).parent.parent.parent / "examples" / "jpeg_imencode.py").read_text()
@@ -85,7 +85,7 @@ def test_persistent_server_errors_become_a_recorded_error():
 
 def test_a_bad_key_stops_the_planner():
     api = FakeAPI((401, {"type": "error", "error": {"type": "authentication_error", "message": "invalid x-api-key"}}))
-    with pytest.raises(PlannerStopped, match="ANTHROPIC_API_KEY"):
+    with pytest.raises(PlannerFailed, match="ANTHROPIC_API_KEY"):
         planner(api).propose(context())
 
 

@@ -1,0 +1,185 @@
+"""The `offline` planner: evolves codecs from real building blocks, with no key and no network.
+
+Each candidate is a genome of codec design choices (runner/codecgen.py) rendered to plain
+Python source, which goes through the same sandbox and evaluation as an LLM's code. Parents
+come from the ledger's history: the current best (when it is one of ours) and the runners-up.
+It learns which changes helped: genes whose change, in the history, made a candidate smaller
+than its incumbent at matched quality are mutated more often. Its randomness is a
+`random.Random` seeded with (seed, iteration), so a run repeats exactly and a resumed run
+carries on as if never interrupted.
+"""
+
+from __future__ import annotations
+
+import random
+from collections import defaultdict
+
+from domain.ids import sha256_of
+from runner import codecgen
+from runner.codecgen import Genome
+from runner.planners.base import PlannerContext, Proposal
+
+
+class OfflinePlanner:
+    name = "offline"
+
+    def __init__(self, seed: int = 0):
+        self.seed = seed
+
+    def propose(self, context: PlannerContext) -> Proposal:
+        rng = random.Random(f"offline:{self.seed}:{context.iteration}")
+        genomes = _genomes_in(context)
+        tried = {row["sha256"] for row in context.history} | set(context.sources)
+        best = genomes.get(_sha_of_version(context, context.best_version))
+        weights, notes = gene_weights(context.history, genomes, context)
+        for _ in range(50):
+            child, how = self._vary(best, genomes, context, weights, rng)
+            source = codecgen.render(child)
+            if sha256_of(source) not in tried:
+                break
+        analysis = _analysis(context, best, weights, notes, how)
+        return Proposal(planner=self.name, analysis=analysis, source=source, rationale=how,
+                        details={"genome": child.to_dict()})
+
+    def _vary(self, best: Genome | None, genomes: dict, context: PlannerContext, weights: dict,
+              rng: random.Random) -> tuple[Genome, str]:
+        seeds = codecgen.seed_genomes()
+        if best is None:  # the best is the seed or a hand-written codec: start one of our families
+            choice = seeds[context.iteration % len(seeds)]
+            if context.iteration >= len(seeds):
+                choice = codecgen.mutate(choice, rng, weights=weights)
+            return choice, f"a {choice.summary()} codec from the offline planner's families"
+        roll = rng.random()
+        runners_up = _runners_up(context, genomes, best)
+        if roll < 0.15 and runners_up:
+            other = rng.choice(runners_up[:4])
+            child = codecgen.crossover(best, other, rng)
+            if child != best:
+                return child, f"crossover of v{context.best_version} with a runner-up: {_changes(best, child)}"
+        if roll < 0.25 and len(runners_up) >= 2:
+            child = codecgen.merge_changes(best, runners_up[:3])
+            if child != best:
+                return child, f"v{context.best_version} with the near-miss changes combined: {_changes(best, child)}"
+        if roll > 0.92 and runners_up:
+            parent = rng.choice(runners_up[:4])
+            child = codecgen.mutate(parent, rng, weights=weights)
+            return child, f"mutation of a runner-up ({parent.summary()}): {_changes(parent, child)}"
+        child = codecgen.mutate(best, rng, weights=weights)
+        return child, f"mutation of v{context.best_version}: {_changes(best, child)}"
+
+
+def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
+    """Per gene, how much changing it has helped: 1 to start, more for each gain, less for losses."""
+    by_version = {int(v): sha for sha, v in _versions(context).items()}
+    score: dict[str, float] = defaultdict(lambda: 1.0)
+    notes = []
+    for row in history:
+        child = genomes.get(row["sha256"])
+        parent = genomes.get(by_version.get(row.get("tested_against")))
+        if child is None or parent is None or row.get("decision") in (None, "pending"):
+            continue
+        changed = codecgen.changed_genes(parent, child)
+        if not changed:
+            continue
+        gain = _gain(row, context)
+        for gene in changed:
+            score[gene] = min(8.0, max(0.2, score[gene] + gain))
+        if row.get("decision") == "adopted":
+            notes.append(f"v{row.get('version')} came from changing {', '.join(changed)}")
+    return dict(score), notes
+
+
+def _gain(row: dict, context: PlannerContext) -> float:
+    if row.get("decision") == "adopted":
+        return 2.0
+    if not row.get("success"):
+        return -0.5
+    incumbent = _incumbent_kbps(row, context)
+    if incumbent and row.get("kbps"):
+        return max(-0.5, min(1.0, (incumbent - row["kbps"]) / incumbent * 5))
+    return -0.2
+
+
+def _incumbent_kbps(row: dict, context: PlannerContext) -> float | None:
+    for other in context.history:
+        if other.get("decision") == "adopted" and other.get("version") == row.get("tested_against"):
+            return other.get("kbps")
+    if row.get("tested_against") == context.best_version and context.best_metrics:
+        return (context.best_metrics.get("summary") or {}).get("kbps")
+    return None
+
+
+def _genomes_in(context: PlannerContext) -> dict[str, Genome]:
+    found = {}
+    for sha, source in context.sources.items():
+        genome = genome_of(source)
+        if genome is not None:
+            found[sha] = genome
+    return found
+
+
+def genome_of(source: str) -> Genome | None:
+    """The genome a module was rendered from, read back from the gene table in its docstring;
+    None for any other source (the seed, hand-written or model-written codecs)."""
+    if codecgen.GENERATOR_VERSION not in source[:2000]:
+        return None
+    genes = {}
+    for line in source.split('"""', 2)[1].splitlines():
+        name, equals, rest = line.strip().partition("=")
+        name = name.strip()
+        if equals and name in codecgen.GENES and rest.split():
+            token = rest.split()[0]
+            matches = [choice for choice in codecgen.GENES[name] if str(choice) == token]
+            if matches:
+                genes[name] = matches[0]
+    try:
+        genome = Genome.from_dict(genes)
+    except (TypeError, ValueError):
+        return None
+    return genome if codecgen.render(genome) == source else None
+
+
+def _versions(context: PlannerContext) -> dict[str, int]:
+    """sha256 -> version, for the versions the history shows (and the best)."""
+    out = {row["sha256"]: row["version"] for row in context.history if row.get("decision") == "adopted"}
+    return out
+
+
+def _sha_of_version(context: PlannerContext, version: int) -> str | None:
+    for sha, number in _versions(context).items():
+        if number == version:
+            return sha
+    for sha, source in context.sources.items():
+        if source == context.best_source:
+            return sha
+    return None
+
+
+def _runners_up(context: PlannerContext, genomes: dict, best: Genome) -> list[Genome]:
+    """Successful candidates of ours other than the best, smallest bitrate first."""
+    rows = [row for row in context.history if row.get("success") and row["sha256"] in genomes and row.get("kbps")]
+    rows.sort(key=lambda row: row["kbps"])
+    out = []
+    for row in rows:
+        genome = genomes[row["sha256"]]
+        if genome != best and genome not in out:
+            out.append(genome)
+    return out
+
+
+def _changes(parent: Genome, child: Genome) -> str:
+    return ", ".join(f"{gene} {old} -> {new}" for gene, (old, new) in codecgen.changed_genes(parent, child).items())
+
+
+def _analysis(context: PlannerContext, best: Genome | None, weights: dict, notes: list[str], how: str) -> str:
+    summary = (context.best_metrics or {}).get("summary") or {}
+    lines = [f"Iteration {context.iteration + 1}. The best is v{context.best_version}"
+             + (f" ({best.summary()})" if best else " (not one of the offline planner's codecs)")
+             + (f": {summary.get('kbps')} kbit/s at PSNR-Y {summary.get('psnr_y')} dB." if summary else ".")]
+    if notes:
+        lines.append("What helped so far: " + "; ".join(notes[-5:]) + ".")
+    favoured = sorted(((w, g) for g, w in weights.items() if w > 1.0), reverse=True)[:5]
+    if favoured:
+        lines.append("Genes favoured for mutation: " + ", ".join(f"{g} ({w:.1f})" for w, g in favoured) + ".")
+    lines.append(f"Proposal: {how}.")
+    return "\n".join(lines)

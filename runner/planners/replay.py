@@ -1,0 +1,96 @@
+"""The `replay` planner: proposes again, in order, what planners proposed in a recorded history.
+
+Its records come from a ledger (each analysis with the candidate proposed from it) or from a
+JSONL file of the same records (`write_jsonl`), so a history reproduces without the network:
+the evaluation is deterministic, so the same proposals lead to the same adoptions.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped, Proposal
+
+FIELDS = ("planner", "model", "analysis", "source", "rationale", "error")
+
+
+class ReplayPlanner:
+    name = "replay"
+
+    def __init__(self, records: list[dict], origin: str):
+        self.records, self.origin = records, origin
+
+    @classmethod
+    def load(cls, origin: str, lineage: str = "default") -> "ReplayPlanner":
+        if origin.endswith(".jsonl"):
+            return cls(read_jsonl(Path(origin)), origin)
+        return cls(records_from_ledger(origin, lineage), origin)
+
+    def propose(self, context: PlannerContext) -> Proposal:
+        # The target lineage's own count of analyses says how far an interrupted replay got.
+        if context.iteration >= len(self.records):
+            raise PlannerStopped(f"replay finished: all {len(self.records)} recorded proposals of {self.origin} were replayed")
+        record = self.records[context.iteration]
+        error = record.get("error")
+        return Proposal(
+            planner=self.name, analysis=record.get("analysis") or "", source=None if error else record.get("source"),
+            rationale=record.get("rationale") or "", model=record.get("model"), error=error,
+            details={"replayed_planner": record.get("planner"), "replayed_from": self.origin},
+        )
+
+
+def records_from_ledger(url: str, lineage: str) -> list[dict]:
+    """Every analysis of `lineage` in the order recorded, with the source proposed from it."""
+    from ledger.store import parse_url, resolve_url
+    from projections.session import open_session
+
+    with open_session(parse_url(resolve_url(url)), refresh=False) as session:
+        app = session.app
+        app.lineage(lineage)  # a clear error for a lineage the ledger does not hold
+        analyses, proposed = [], {}
+        for event in app.stored_events(types=["AnalysisRecorded", "CandidateProposed"]):
+            if event.get("lineage") != lineage:
+                continue
+            if event["type"] == "AnalysisRecorded":
+                analyses.append(event)
+            elif event.get("analysis_id"):
+                proposed.setdefault(event["analysis_id"], event)
+        records = []
+        for analysis in analyses:
+            candidate = proposed.get(analysis["originator_id"])
+            text = analysis.get("text") or ""
+            error = None
+            if candidate is None:
+                error = text.rpartition("[no candidate: ")[2].rstrip("]") if "[no candidate: " in text else "no candidate"
+            records.append({
+                "planner": analysis.get("planner"), "model": analysis.get("model"), "analysis": text,
+                "source": None if candidate is None else app.source(candidate["sha256"]),
+                "rationale": None if candidate is None else candidate.get("rationale"), "error": error,
+            })
+        return records
+
+
+def write_jsonl(records: list[dict], path: Path) -> None:
+    with open(path, "w", encoding="utf-8") as stream:
+        for record in records:
+            stream.write(json.dumps({key: record.get(key) for key in FIELDS}) + "\n")
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise PlannerFailed(f"cannot read '{path}': {error.strerror or error}") from None
+    records = []
+    for number, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            raise PlannerFailed(f"'{path}' line {number} is not JSON") from None
+        if not isinstance(record, dict) or not (isinstance(record.get("source"), str) or record.get("error")):
+            raise PlannerFailed(f"'{path}' line {number} is not a proposal record")
+        records.append(record)
+    return records
