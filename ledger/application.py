@@ -137,6 +137,49 @@ class CodecLedger(Application[UUID]):
                 raise
         return str(analysis.id)
 
+    def record_proposal(
+        self,
+        lineage: str,
+        *,
+        key: str,
+        planner: str,
+        text: str,
+        source: str | None,
+        rationale: str = "",
+        model: str | None = None,
+        tokens_in: int = 0,
+        tokens_out: int = 0,
+        cost_usd: float = 0.0,
+    ) -> tuple[str, Candidate | None]:
+        """A planner's analysis and the candidate proposed from it, recorded in one transaction.
+
+        So a run killed between the two never leaves an analysis whose code is lost. With the
+        same key again (a resumed run), nothing new is recorded and the first ones come back.
+        """
+        state = self.lineage(lineage)
+        analysis = Analysis(lineage=lineage, key=key, planner=planner, model=model, text=text,
+                            tokens_in=int(tokens_in), tokens_out=int(tokens_out), cost_usd=float(cost_usd))
+        sha = None if source is None else sha256_of(source)
+        cid = None if sha is None else make_candidate_id(lineage, sha, state.head)
+        for _ in range(2):
+            if self._exists(analysis.id):  # recorded by an earlier attempt
+                return str(analysis.id), self._get(cid) if cid else None
+            if source is None:
+                aggregates = [analysis]
+            elif self._exists(cid):  # the same source was proposed against this best before
+                aggregates = [analysis]
+            else:
+                candidate = Candidate(lineage=lineage, sha256=sha, parent_version=state.head, rationale=rationale,
+                                      planner=planner, model=model, analysis_id=str(analysis.id))
+                blob = None if self._exists(source_id(sha)) else SourceBlob.store(source)
+                aggregates = [a for a in (analysis, blob, candidate) if a is not None]
+            try:
+                self._save(*aggregates)
+            except RecordConflictError:
+                continue  # recorded concurrently: read back what is there
+            return str(analysis.id), self._get(cid) if cid else None
+        raise Busy(f"could not record the proposal {key!r}")
+
     def propose(
         self,
         lineage: str,

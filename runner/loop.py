@@ -16,6 +16,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 from domain.candidate import ADOPTED, PROPOSED, TESTED
+from domain.ids import sha256_of
 from runner.clips import Suite
 from runner.evaluator import test_candidate
 from runner.planners.base import Planner, PlannerContext, PlannerStopped
@@ -63,7 +64,7 @@ class Evolution:
                     for _ in range(min(self.workers, iterations - summary.iterations)):
                         candidate = self._plan_one(summary)
                         tick()
-                        if candidate is not None:
+                        if candidate is not None and candidate.id not in {c.id for c in batch}:
                             batch.append(candidate)
                 except PlannerStopped as stopped:
                     summary.stopped = str(stopped)
@@ -78,16 +79,14 @@ class Evolution:
         context = self.context()
         proposal = self.planner.propose(context)
         summary.iterations += 1
-        key = f"{self.planner.name}:{context.iteration}"
         text = proposal.analysis if proposal.error is None else f"{proposal.analysis}\n\n[no candidate: {proposal.error}]".strip()
-        analysis_id = self.app.record_analysis(
-            self.lineage, planner=proposal.planner, text=text, model=proposal.model,
-            tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd, key=key)
-        if proposal.source is None:
+        _, candidate = self.app.record_proposal(
+            self.lineage, key=_proposal_key(self.planner.name, context.iteration, proposal), planner=proposal.planner, text=text,
+            source=proposal.source, rationale=proposal.rationale, model=proposal.model,
+            tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd)
+        if candidate is None:
             self.say(f"💥 {proposal.planner} iteration {context.iteration + 1}: no candidate ({proposal.error})")
             return None
-        candidate = self.app.propose(self.lineage, proposal.source, rationale=proposal.rationale,
-                                     planner=proposal.planner, model=proposal.model, analysis_id=analysis_id)
         if candidate.decided:  # this exact source was already judged against this best
             self.say(f"♻️  {proposal.planner} proposed a candidate already decided ({candidate.status}); skipped")
             return None
@@ -179,6 +178,13 @@ class Evolution:
         from projections.history import history
 
         return history(self.session.view, self.lineage)
+
+
+def _proposal_key(planner: str, iteration: int, proposal) -> str:
+    """Names a proposal so that a resumed run, proposing the same again, records nothing new,
+    while a different proposal at the same iteration (another run, another reply) is its own."""
+    what = "none" if proposal.source is None else sha256_of(proposal.source)
+    return f"{planner}:{iteration}:{what}"
 
 
 class _Testers:
