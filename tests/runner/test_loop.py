@@ -140,8 +140,8 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
         evolution = Evolution(session, "default", suite, ClaudePlanner(client=client), target_psnr_y=35.0)
         summary = evolution.run(3)
         assert summary.adopted == [1] and summary.iterations == 3
-        status = session.view.fetch("SELECT * FROM {p}cl_analyses ORDER BY position")
-        assert [row["tokens_in"] for row in status] == [2000, 2000, 2000]
+        analyses = session.view.fetch("SELECT * FROM {p}cl_analyses ORDER BY position")
+        assert [row["tokens_in"] for row in analyses] == [2000, 2000, 2000]
         texts = [event["text"] for event in session.app.stored_events(types=["AnalysisRecorded"])]
         assert any("[no candidate: the reply held no code]" in text for text in texts)
         candidates = session.view.fetch("SELECT * FROM {p}cl_candidates WHERE planner = 'claude' ORDER BY position")
