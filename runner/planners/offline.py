@@ -12,7 +12,6 @@ carries on as if never interrupted.
 from __future__ import annotations
 
 import random
-from collections import defaultdict
 
 from domain.ids import sha256_of
 from runner import codecgen
@@ -51,16 +50,16 @@ class OfflinePlanner:
             return choice, f"a {choice.summary()} codec from the offline planner's families"
         roll = rng.random()
         runners_up = _runners_up(context, genomes, best)
-        if roll < 0.15 and runners_up:
-            other = rng.choice(runners_up[:4])
-            child = codecgen.crossover(best, other, rng)
+        near_misses = _near_misses(context, genomes, best)
+        if roll < 0.3 and len(near_misses) >= 2:
+            child = codecgen.merge_changes(best, near_misses[:3])
+            if child != best:
+                return child, f"v{context.best_version} with the changes of {len(near_misses[:3])} near misses combined: {_changes(best, child)}"
+        if roll < 0.45 and runners_up:
+            child = codecgen.crossover(best, rng.choice(runners_up[:4]), rng)
             if child != best:
                 return child, f"crossover of v{context.best_version} with a runner-up: {_changes(best, child)}"
-        if roll < 0.25 and len(runners_up) >= 2:
-            child = codecgen.merge_changes(best, runners_up[:3])
-            if child != best:
-                return child, f"v{context.best_version} with the near-miss changes combined: {_changes(best, child)}"
-        if roll > 0.92 and runners_up:
+        if roll > 0.93 and runners_up:
             parent = rng.choice(runners_up[:4])
             child = codecgen.mutate(parent, rng, weights=weights)
             return child, f"mutation of a runner-up ({parent.summary()}): {_changes(parent, child)}"
@@ -71,7 +70,7 @@ class OfflinePlanner:
 def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
     """Per gene, how much changing it has helped: 1 to start, more for each gain, less for losses."""
     by_version = {int(v): sha for sha, v in _versions(context).items()}
-    score: dict[str, float] = defaultdict(lambda: 1.0)
+    score = dict(codecgen.PRIOR_WEIGHTS)
     notes = []
     for row in history:
         child = genomes.get(row["sha256"])
@@ -83,7 +82,7 @@ def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) ->
             continue
         gain = _gain(row, context)
         for gene in changed:
-            score[gene] = min(8.0, max(0.2, score[gene] + gain))
+            score[gene] = min(8.0, max(0.2, score.get(gene, 1.0) + gain))
         if row.get("decision") == "adopted":
             notes.append(f"v{row.get('version')} came from changing {', '.join(changed)}")
     return dict(score), notes
@@ -119,24 +118,10 @@ def _genomes_in(context: PlannerContext) -> dict[str, Genome]:
 
 
 def genome_of(source: str) -> Genome | None:
-    """The genome a module was rendered from, read back from the gene table in its docstring;
-    None for any other source (the seed, hand-written or model-written codecs)."""
-    if codecgen.GENERATOR_VERSION not in source[:2000]:
-        return None
-    genes = {}
-    for line in source.split('"""', 2)[1].splitlines():
-        name, equals, rest = line.strip().partition("=")
-        name = name.strip()
-        if equals and name in codecgen.GENES and rest.split():
-            token = rest.split()[0]
-            matches = [choice for choice in codecgen.GENES[name] if str(choice) == token]
-            if matches:
-                genes[name] = matches[0]
-    try:
-        genome = Genome.from_dict(genes)
-    except (TypeError, ValueError):
-        return None
-    return genome if codecgen.render(genome) == source else None
+    """The genome a module was rendered from; None for any other source (the seed, hand- or
+    model-written codecs), even one that declares a GENES table of its own."""
+    genome = codecgen.genome_from_source(source)
+    return genome if genome is not None and codecgen.render(genome) == source else None
 
 
 def _versions(context: PlannerContext) -> dict[str, int]:
@@ -167,6 +152,16 @@ def _runners_up(context: PlannerContext, genomes: dict, best: Genome) -> list[Ge
     return out
 
 
+def _near_misses(context: PlannerContext, genomes: dict, best: Genome) -> list[Genome]:
+    """Children of the best that were smaller at matched quality but not by enough to be adopted."""
+    best_kbps = ((context.best_metrics or {}).get("summary") or {}).get("kbps")
+    rows = [row for row in context.history
+            if row.get("tested_against") == context.best_version and row.get("success") and row["sha256"] in genomes
+            and best_kbps and row.get("kbps") and row["kbps"] < best_kbps]
+    rows.sort(key=lambda row: row["kbps"])
+    return [genomes[row["sha256"]] for row in rows if genomes[row["sha256"]] != best]
+
+
 def _changes(parent: Genome, child: Genome) -> str:
     return ", ".join(f"{gene} {old} -> {new}" for gene, (old, new) in codecgen.changed_genes(parent, child).items())
 
@@ -178,7 +173,7 @@ def _analysis(context: PlannerContext, best: Genome | None, weights: dict, notes
              + (f": {summary.get('kbps')} kbit/s at PSNR-Y {summary.get('psnr_y')} dB." if summary else ".")]
     if notes:
         lines.append("What helped so far: " + "; ".join(notes[-5:]) + ".")
-    favoured = sorted(((w, g) for g, w in weights.items() if w > 1.0), reverse=True)[:5]
+    favoured = sorted(((w, g) for g, w in weights.items() if w > codecgen.PRIOR_WEIGHTS.get(g, 1.0)), reverse=True)[:5]
     if favoured:
         lines.append("Genes favoured for mutation: " + ", ".join(f"{g} ({w:.1f})" for w, g in favoured) + ".")
     lines.append(f"Proposal: {how}.")

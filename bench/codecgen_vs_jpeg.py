@@ -1,0 +1,162 @@
+"""Figures for the offline planner's codec generator against OpenCV JPEG on the default suite's real clip.
+
+For each genome: the (kbps, PSNR-Y) ladder at quality 10/30/50/70/90, the BD-rate against
+JPEG (and WebP / x264 where this machine has them, for context), encode and decode frames per
+second, and optionally the bitrate at the adoption test's matched quality (the lowest integer
+quality whose PSNR-Y reaches the target, found by bisection like runner/evaluator.py).
+
+The candidates run in this process (runner/inprocess.py: the encoder and the decoder are two
+separate module namespaces), so the figures are the codec's own, without sandbox overhead.
+
+    .venv/bin/python bench/codecgen_vs_jpeg.py                 # seeds and the reference genomes
+    .venv/bin/python bench/codecgen_vs_jpeg.py --matched       # plus kbps at 35 dB
+    .venv/bin/python bench/codecgen_vs_jpeg.py --genome '{"prediction": "motion", "entropy": "lzma"}'
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+from runner.bdrate import bd_rate  # noqa: E402
+from runner.clips import default_suite  # noqa: E402
+from runner.codecgen import Genome, render, seed_genomes  # noqa: E402
+from runner.evaluator import measure_point  # noqa: E402
+from runner.inprocess import InProcessRunner  # noqa: E402
+from runner.references import available_codecs, reference_ladder  # noqa: E402
+
+LADDER = (10, 30, 50, 70, 90)
+
+# What the building blocks reach on this clip, a few mutations away from the seeds: a hand-made
+# motion-compensated genome, and where greedy coordinate descent on the matched-35-dB bitrate
+# (one gene at a time, from the hand-made one) got to.
+REFERENCE_GENOMES = {
+    "hand-motion-lzma": Genome(
+        prediction="motion", subpel=2, skip=True, qmatrix="flat", entropy="lzma", level=9,
+        deadzone_inter=0.25, decimate=3, ipratio=1.4, chroma_q=2.0, dc_pred=True, mv_pred=True, deblock=2,
+    ),
+    "descent-best": Genome(
+        prediction="motion", mb=16, search=16, subpel=2, mv_lambda=0.25, qmatrix="jpeg", qmatrix_inter="jpeg",
+        deadzone_intra=0.2, deadzone_inter=0.33, decimate=2, deblock=1, chroma_q=4.0, dc_pred=True,
+        skip=True, packing="sigmap", entropy="lzma", level=9,
+    ),
+}
+
+
+def rd(points: list[dict]) -> list[tuple[float, float]]:
+    return [(p["kbps"], p["psnr_y"]) for p in points if p["success"]]
+
+
+def fmt_bd(value: float | None) -> str:
+    return "   n/a" if value is None else f"{value:+6.1f}%"
+
+
+def matched_quality(runner, source: str, clip, target: float) -> tuple[int, dict] | None:
+    """Lowest integer quality with PSNR-Y >= target (bisection, as the adoption test does it)."""
+    cache: dict[int, dict] = {}
+
+    def point(q: int) -> dict:
+        if q not in cache:
+            cache[q] = measure_point(runner, source, clip, q)
+        return cache[q]
+
+    def meets(q: int) -> bool:
+        p = point(q)
+        return bool(p["success"]) and p["psnr_y"] >= target
+
+    low, high = 0, 100
+    if not meets(high):
+        return None
+    while low < high:
+        middle = (low + high) // 2
+        if meets(middle):
+            high = middle
+        else:
+            low = middle + 1
+    return high, point(high)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--genome", action="append", default=[], help="a genome as JSON (repeatable)")
+    parser.add_argument("--no-seeds", action="store_true", help="skip the seed genomes")
+    parser.add_argument("--no-reference", action="store_true", help="skip the reference genomes")
+    parser.add_argument("--matched", action="store_true", help="also bisect the quality for --target dB")
+    parser.add_argument("--target", type=float, default=35.0, help="PSNR-Y target of --matched (default 35)")
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    args = parser.parse_args(argv)
+
+    clip = default_suite().clip("bikes")
+    anchors = {}
+    for codec in ("jpeg", "webp", "x264"):
+        if codec in available_codecs():
+            anchors[codec] = reference_ladder(codec, clip)
+
+    genomes: list[tuple[str, Genome]] = []
+    if not args.no_seeds:
+        genomes += [(f"seed{i}", g) for i, g in enumerate(seed_genomes())]
+    if not args.no_reference:
+        genomes += list(REFERENCE_GENOMES.items())
+    genomes += [(f"genome{i}", Genome.from_dict(json.loads(text))) for i, text in enumerate(args.genome)]
+
+    runner = InProcessRunner()
+    out = {"clip": {"name": clip.name, "frames": clip.count, "size": f"{clip.width}x{clip.height}", "fps": clip.fps},
+           "references": {k: [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"]} for p in v]
+                          for k, v in anchors.items()},
+           "genomes": []}
+    if not args.json:
+        print(f"clip {clip.name}: {clip.count} frames {clip.width}x{clip.height} @ {clip.fps:g} fps")
+        for codec, points in anchors.items():
+            ladder = "  ".join(f"{p['kbps']:7.1f}/{p['psnr_y']:5.2f}" for p in points)
+            print(f"  {codec:5s} kbps/PSNR-Y  {ladder}")
+        print()
+
+    for name, genome in genomes:
+        source = render(genome)
+        points = [measure_point(runner, source, clip, q) for q in LADDER]
+        row = {
+            "name": name,
+            "genome": genome.to_dict(),
+            "summary": genome.summary(),
+            "source_bytes": len(source.encode()),
+            "ladder": [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"],
+                        "encode_fps": p["encode_fps"], "decode_fps": p["decode_fps"], "success": p["success"]}
+                       for p in points],
+            "bd_rate_pct": {codec: bd_rate(rd(anchor), rd(points)) for codec, anchor in anchors.items()},
+        }
+        good = [p for p in points if p["success"]]
+        # codec time only (no metrics): seconds for one encode + decode of the clip, averaged over the ladder
+        row["seconds_per_run"] = sum(clip.count / p["encode_fps"] + clip.count / p["decode_fps"]
+                                     for p in good) / max(1, len(good))
+        row["encode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["encode_fps"] for p in good))
+        row["decode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["decode_fps"] for p in good))
+        if args.matched:
+            found = matched_quality(runner, source, clip, args.target)
+            row["matched"] = None if found is None else {
+                "quality": found[0], "kbps": found[1]["kbps"], "psnr_y": found[1]["psnr_y"]}
+        out["genomes"].append(row)
+        if args.json:
+            continue
+        print(f"{name}: {genome.summary()}")
+        print("  kbps/PSNR-Y  " + "  ".join(f"q{p['quality']}:{p['kbps']:.1f}/{p['psnr_y']:.2f}" for p in good))
+        bds = "  ".join(f"vs {codec} {fmt_bd(v)}" for codec, v in row["bd_rate_pct"].items())
+        print(f"  BD-rate {bds}")
+        print(f"  speed: encode {row['encode_fps']:.0f} fps, decode {row['decode_fps']:.0f} fps, "
+              f"{row['seconds_per_run']:.2f} s per {clip.count}-frame encode+decode (ladder average)")
+        if args.matched:
+            m = row["matched"]
+            print(f"  at {args.target:g} dB: " + ("unreachable" if m is None else
+                  f"quality {m['quality']}, {m['kbps']:.1f} kbps (PSNR-Y {m['psnr_y']:.2f})"))
+        print(f"  genome {json.dumps(genome.to_dict(), sort_keys=True)}")
+        print()
+    if args.json:
+        print(json.dumps(out, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
