@@ -12,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner import ledger_commands, run_command
+from runner import ledger_commands, report_command, run_command
 from runner.clips import InputError, default_suite, load_suite, parse_size
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -159,6 +159,7 @@ def show_baselines(report: dict) -> None:
 
 
 ledger_commands.register(app)
+report_command.register(app)
 run_command.register(app)
 
 
