@@ -33,7 +33,9 @@ def candidate(name: str) -> str:
 
 
 def test_bubblewrap_is_present_in_ci():
-    # CI installs bubblewrap so that the tests exercise the real boundary.
+    # CI installs bubblewrap so that the tests exercise the real boundary; elsewhere it may be missing.
+    if not os.environ.get("CI") and not bubblewrap_path():
+        pytest.skip("bubblewrap is not installed here")
     assert bubblewrap_path(), "bwrap is missing: run scripts/install.sh"
 
 
