@@ -13,7 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from runner import ledger_commands, report_command, run_command
-from runner.clips import InputError, default_suite, load_suite, parse_size
+from runner.clips import InputError
+from runner.lineage_setup import OptionError, suite_from_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A self-improving video codec whose whole history is an event-sourced ledger.")
@@ -32,17 +33,11 @@ def fail(message: str) -> None:
     raise typer.Exit(1)
 
 
-def suite_from_options(inputs, frames, max_size, fps):
-    """The default suite, or exactly the clips given with --input."""
+def suite_for(inputs, frames, max_size, fps):
+    """The default suite, or exactly the clips given with --input; a bad one ends the command."""
     try:
-        size = parse_size(max_size) if max_size else None
-    except ValueError as error:
-        fail(f"--max-size: {error}")
-    try:
-        if inputs:
-            return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
-        return default_suite()
-    except InputError as error:
+        return suite_from_options(list(inputs or []), frames, max_size, fps)
+    except (InputError, OptionError) as error:
         fail(str(error))
 
 
@@ -82,7 +77,7 @@ def evaluate(
 
     source = read_source(candidate)
     qualities = parse_qualities(quality)
-    suite = suite_from_options(inputs, frames, max_size, fps)
+    suite = suite_for(inputs, frames, max_size, fps)
     report = evaluate_ladder(source, suite, qualities)
     report["suite"] = suite.describe()
     report["candidate"] = str(candidate)
@@ -105,7 +100,7 @@ def baselines(
     """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
     from runner.baselines import measure_baselines
 
-    suite = suite_from_options(inputs, frames, max_size, fps)
+    suite = suite_for(inputs, frames, max_size, fps)
     report = measure_baselines(suite)
     report["suite"] = suite.describe()
     if as_json:

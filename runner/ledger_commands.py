@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -19,8 +18,6 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 from rich.table import Table
 
-from domain.policy import Policy
-from domain.seed import SEED_SOURCE
 from ledger.errors import USER_ERRORS, SuiteMismatch
 from ledger.store import parse_url, resolve_url
 from projections import export as exporters
@@ -29,6 +26,10 @@ from projections.history import history as history_rows
 from projections.projection import build_as_of
 from projections.session import Session, open_session
 from projections.state import NotInView, full, replay as replay_state, status as status_state
+from runner.evaluator import test_candidate
+from runner.lineage_setup import PolicyOptions, lineage_suite, open_lineage
+from runner.sandbox import Sandbox
+from runner.validation import validate
 
 console = Console()
 
@@ -93,43 +94,6 @@ def _metrics_line(metrics: dict | None) -> str:
     )
 
 
-# ---------------------------------------------------------------------------------------- suites
-
-
-def _suite_record(suite: Any, inputs: list[str], frames: int | None, max_size: str | None, fps: float | None) -> dict:
-    return {
-        "name": suite.name,
-        "hash": suite.content_hash,
-        "description": suite.describe(),
-        "inputs": [os.path.abspath(p) for p in inputs],
-        "options": {"frames": frames, "max_size": max_size, "fps": fps},
-    }
-
-
-def _load_suite(inputs: list[str], frames: int | None, max_size: str | None, fps: float | None) -> Any:
-    from runner.clips import default_suite, load_suite, parse_size
-
-    if not inputs:
-        return default_suite()
-    try:
-        size = parse_size(max_size) if max_size else None
-    except ValueError as exc:
-        raise CommandError(f"--max-size: {exc}") from None
-    return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
-
-
-def _lineage_suite(recorded: dict) -> Any:
-    """The clips a lineage was started with, loaded again and checked against the recorded hash."""
-    options = recorded.get("options") or {}
-    suite = _load_suite(recorded.get("inputs") or [], options.get("frames"), options.get("max_size"), options.get("fps"))
-    if suite.content_hash != recorded.get("hash"):
-        raise SuiteMismatch(
-            f"the clips of this lineage changed since it started (suite {recorded.get('name')!r}, "
-            f"hash {str(recorded.get('hash'))[:12]} recorded, {suite.content_hash[:12]} now)"
-        )
-    return suite
-
-
 # ---------------------------------------------------------------------------------------- submit
 
 
@@ -157,97 +121,30 @@ def submit(
             source = candidate.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"cannot read candidate '{candidate}': {getattr(exc, 'strerror', None) or exc}") from None
-        inputs = list(inputs or [])
-        given_suite = _load_suite(inputs, frames, max_size, fps) if inputs else None
-        try:
-            policy = Policy(
-                target_psnr_y=35.0 if target_psnr is None else target_psnr,
-                bitrate_factor=0.9 if bitrate_factor is None else bitrate_factor,
-                ratio_factor=1.2 if ratio_factor is None else ratio_factor,
-            )
-        except ValueError as exc:
-            raise CommandError(f"policy: {exc}") from None
-        with _session(ledger, create=True) as session, _Testbed() as testbed:
+        options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor)
+        with _session(ledger, create=True) as session, Sandbox() as sandbox:
             app = session.app
-            started = None
-            if app.has_lineage(lineage):
-                state = app.lineage(lineage)
-                if given_suite is not None and given_suite.content_hash != state.suite.get("hash"):
-                    raise SuiteMismatch(
-                        f"lineage {lineage!r} was started on suite {state.suite.get('name')!r} "
-                        f"(hash {str(state.suite.get('hash'))[:12]}); --input gives {given_suite.name!r} "
-                        f"(hash {given_suite.content_hash[:12]}); use --lineage NAME for another lineage"
-                    )
-                _check_policy(state.policy_object, target_psnr, bitrate_factor, ratio_factor)
-                policy = state.policy_object
-                duplicate = app.precheck(lineage, source)
-                if duplicate is None:
-                    testbed.suite = given_suite or _lineage_suite(state.suite)
-            else:
-                suite = given_suite or _load_suite([], None, None, None)
-                testbed.suite = suite
-                say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): measuring version 0, the seed...")
-                seed_test = testbed.test(SEED_SOURCE, policy.target_psnr_y)
-                state = app.start_lineage(lineage, _suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
-                started = {"version": 0, "metrics": state.versions[0]["metrics"]}
+            state, suite, started = open_lineage(app, lineage, list(inputs or []), frames, max_size, fps, options,
+                                                 say, sandbox)
+            if started:
                 say(f"📊 Version 0 (seed): {_metrics_line(state.versions[0]['metrics'])}")
+            target = state.policy_object.target_psnr_y
             outcome = app.submit(
                 lineage,
                 source,
-                validate=_validate,
-                test=lambda src: testbed.test(src, policy.target_psnr_y),
+                validate=validate,
+                test=lambda src: test_candidate(src, suite, target_psnr_y=target, sandbox=sandbox),
                 rationale=rationale,
                 planner=planner,
                 progress=_progress(say, candidate.name, app.lineage(lineage).head),
             )
             session.refresh()
             result = outcome.to_dict()
-            result["lineage_started"] = started
+            result["lineage_started"] = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None
             if as_json:
                 _print_json(result)
             else:
                 _print_outcome(say, outcome)
-
-
-def _check_policy(policy: Policy, target: float | None, bitrate: float | None, ratio: float | None) -> None:
-    for given, have, flag in (
-        (target, policy.target_psnr_y, "--target-psnr"),
-        (bitrate, policy.bitrate_factor, "--bitrate-factor"),
-        (ratio, policy.ratio_factor, "--ratio-factor"),
-    ):
-        if given is not None and abs(given - have) > 1e-12:
-            raise CommandError(f"{flag} {given:g} differs from this lineage's policy ({have:g}); use --lineage NAME for another lineage")
-
-
-def _validate(source: str) -> list:
-    from runner.validation import validate
-
-    return validate(source)
-
-
-class _Testbed:
-    """The suite and one warm sandbox for the whole command, started only when a test is needed."""
-
-    def __init__(self) -> None:
-        self.suite: Any = None
-        self._sandbox: Any = None
-
-    def test(self, source: str, target_psnr_y: float) -> dict:
-        from runner.evaluator import test_candidate
-        from runner.sandbox import Sandbox
-
-        if self.suite is None:
-            raise CommandError("no suite to test on")
-        if self._sandbox is None:
-            self._sandbox = Sandbox()
-        return test_candidate(source, self.suite, target_psnr_y=target_psnr_y, sandbox=self._sandbox)
-
-    def __enter__(self) -> "_Testbed":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._sandbox is not None:
-            self._sandbox.close()
 
 
 def _progress(say, name: str, incumbent: int | None):
@@ -324,7 +221,7 @@ def _reference_comparison(data: dict) -> tuple[list[dict] | None, str | None]:
     if not summary.get("success") or summary.get("psnr_y") is None:
         return None, "the best has no measured PSNR-Y to compare at"
     try:
-        suite = _lineage_suite(data["suite"])
+        suite = lineage_suite(data["suite"])
         with console.status("measuring the reference codecs on the suite's real clips (once; cached after)..."):
             return reference_comparison(summary, suite), None
     except (SuiteMismatch, InputError, OSError) as exc:

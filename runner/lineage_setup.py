@@ -3,14 +3,18 @@ for), or a new one started on them with version 0, the seed, measured for real."
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from domain.policy import Policy
 from domain.seed import SEED_SOURCE
-from ledger.errors import SuiteMismatch
+from ledger.errors import LedgerError, SuiteMismatch
+from runner.clips import Suite, default_suite, load_suite, parse_size
 from runner.evaluator import test_candidate
-from runner.ledger_commands import _check_policy, _lineage_suite, _load_suite, _suite_record
-from runner.sandbox import Sandbox
+
+
+class OptionError(LedgerError):
+    """A command-line option that cannot be used as given; the message is one line."""
 
 
 @dataclass(frozen=True)
@@ -22,16 +26,65 @@ class PolicyOptions:
     ratio_factor: float | None = None
 
     def policy(self) -> Policy:
-        return Policy(
-            target_psnr_y=35.0 if self.target_psnr_y is None else self.target_psnr_y,
-            bitrate_factor=0.9 if self.bitrate_factor is None else self.bitrate_factor,
-            ratio_factor=1.2 if self.ratio_factor is None else self.ratio_factor,
-        )
+        try:
+            return Policy(
+                target_psnr_y=35.0 if self.target_psnr_y is None else self.target_psnr_y,
+                bitrate_factor=0.9 if self.bitrate_factor is None else self.bitrate_factor,
+                ratio_factor=1.2 if self.ratio_factor is None else self.ratio_factor,
+            )
+        except ValueError as exc:
+            raise OptionError(f"policy: {exc}") from None
+
+    def check_against(self, policy: Policy) -> None:
+        """A lineage keeps its policy: a flag that says otherwise is an error, not a change."""
+        for given, have, flag in (
+            (self.target_psnr_y, policy.target_psnr_y, "--target-psnr"),
+            (self.bitrate_factor, policy.bitrate_factor, "--bitrate-factor"),
+            (self.ratio_factor, policy.ratio_factor, "--ratio-factor"),
+        ):
+            if given is not None and abs(given - have) > 1e-12:
+                raise OptionError(f"{flag} {given:g} differs from this lineage's policy ({have:g}); "
+                                  "use --lineage NAME for another lineage")
 
 
-def open_lineage(app, lineage: str, inputs: list[str], frames, max_size, fps, options: PolicyOptions, say):
-    """(lineage state, suite) for `lineage`, starting it when the ledger has none of that name."""
-    given = _load_suite(inputs, frames, max_size, fps) if inputs else None
+def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
+    """The default suite, or exactly the clips given with --input."""
+    if not inputs:
+        return default_suite()
+    try:
+        size = parse_size(max_size) if max_size else None
+    except ValueError as exc:
+        raise OptionError(f"--max-size: {exc}") from None
+    return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
+
+
+def suite_record(suite: Suite, inputs: list[str], frames, max_size, fps) -> dict:
+    """What a lineage records of its suite: enough to load the same clips again and check them."""
+    return {
+        "name": suite.name,
+        "hash": suite.content_hash,
+        "description": suite.describe(),
+        "inputs": [os.path.abspath(p) for p in inputs],
+        "options": {"frames": frames, "max_size": max_size, "fps": fps},
+    }
+
+
+def lineage_suite(recorded: dict) -> Suite:
+    """The clips a lineage was started with, loaded again and checked against the recorded hash."""
+    options = recorded.get("options") or {}
+    suite = suite_from_options(recorded.get("inputs") or [], options.get("frames"), options.get("max_size"),
+                               options.get("fps"))
+    if suite.content_hash != recorded.get("hash"):
+        raise SuiteMismatch(
+            f"the clips of this lineage changed since it started (suite {recorded.get('name')!r}, "
+            f"hash {str(recorded.get('hash'))[:12]} recorded, {suite.content_hash[:12]} now)")
+    return suite
+
+
+def open_lineage(app, lineage: str, inputs: list[str], frames, max_size, fps, options: PolicyOptions, say,
+                 sandbox) -> tuple:
+    """(lineage state, suite, started) for `lineage`, starting it when the ledger has none of that name."""
+    given = suite_from_options(inputs, frames, max_size, fps) if inputs else None
     if app.has_lineage(lineage):
         state = app.lineage(lineage)
         if given is not None and given.content_hash != state.suite.get("hash"):
@@ -39,12 +92,11 @@ def open_lineage(app, lineage: str, inputs: list[str], frames, max_size, fps, op
                 f"lineage {lineage!r} was started on suite {state.suite.get('name')!r} "
                 f"(hash {str(state.suite.get('hash'))[:12]}); --input gives {given.name!r} "
                 f"(hash {given.content_hash[:12]}); use --lineage NAME for another lineage")
-        _check_policy(state.policy_object, options.target_psnr_y, options.bitrate_factor, options.ratio_factor)
-        return state, given or _lineage_suite(state.suite)
-    suite = given or _load_suite([], None, None, None)
+        options.check_against(state.policy_object)
+        return state, given or lineage_suite(state.suite), False
+    suite = given or default_suite()
     policy = options.policy()
     say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): measuring version 0, the seed...")
-    with Sandbox() as sandbox:
-        seed_test = test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox)
-    state = app.start_lineage(lineage, _suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
-    return state, suite
+    seed_test = test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox)
+    state = app.start_lineage(lineage, suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
+    return state, suite, True

@@ -199,7 +199,7 @@ def build_report(session: Any, lineage: str, to: int | None = None, qualities=RE
     from projections.report import gather, render
     from projections.state import NotInView, status as status_state
     from runner.clips import InputError
-    from runner.ledger_commands import _lineage_suite
+    from runner.lineage_setup import lineage_suite
 
     view = session.view
     status_state(view, lineage)  # a clear error for an unknown lineage
@@ -214,7 +214,7 @@ def build_report(session: Any, lineage: str, to: int | None = None, qualities=RE
     rd = None
     if measure and version is not None:
         try:
-            suite = _lineage_suite(data["suite"])
+            suite = lineage_suite(data["suite"])
             real = suite.real_clips() or suite.clips
             say(f"📈 Measuring v{version} at qualities {', '.join(map(str, qualities))} and the reference codecs "
                 f"on {len(real)} real clip{'s' if len(real) != 1 else ''}...")

@@ -15,6 +15,7 @@ from runner.ledger_commands import (
     JsonOption, LedgerOption, LineageOption, CommandError, _errors, _print_json, _session, console,
 )
 from runner.lineage_setup import PolicyOptions, open_lineage
+from runner.sandbox import Sandbox
 
 PLANNERS = ("offline", "claude", "replay")
 
@@ -51,8 +52,9 @@ def run(
         except PlannerFailed as failed:
             raise CommandError(str(failed)) from None
         with _session(ledger, create=True) as session:
-            state, suite = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
-                                        PolicyOptions(), say)
+            with Sandbox() as sandbox:
+                state, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
+                                               PolicyOptions(), say, sandbox)
             evolution = Evolution(session, lineage, suite, chosen, target_psnr_y=state.policy_object.target_psnr_y,
                                   workers=workers, say=say)
             with Progress(TextColumn("[bold]evolving[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
@@ -105,7 +107,6 @@ def compress(
     """Encode a real video with a recorded codec version, in the sandbox."""
     from runner.clips import parse_size, load_clip
     from runner.evaluator import clip_config
-    from runner.sandbox import Sandbox
 
     with _errors(), _session(ledger) as session:
         app = session.app
@@ -141,8 +142,6 @@ def decompress(
     ledger: Optional[str] = LedgerOption,
 ) -> None:
     """Decode a .clv file with exactly the codec version that wrote it."""
-    from runner.sandbox import Sandbox
-
     with _errors(), _session(ledger) as session:
         app = session.app
         try:

@@ -136,7 +136,9 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
 
     client = anthropic.Anthropic(api_key="sk-test", max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(api)))
     with open_session(str(tmp_path / "ledger.db"), create=True) as session:
-        state, suite = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(), print)
+        with Sandbox() as sandbox:
+            state, suite, _ = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(),
+                                           print, sandbox)
         evolution = Evolution(session, "default", suite, ClaudePlanner(client=client), target_psnr_y=35.0)
         summary = evolution.run(3)
         assert summary.adopted == [1] and summary.iterations == 3
