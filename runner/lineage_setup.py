@@ -49,12 +49,12 @@ class PolicyOptions:
 
 def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
     """The default suite, or exactly the clips given with --input."""
-    if not inputs:
-        return default_suite()
     try:
         size = parse_size(max_size) if max_size else None
     except ValueError as exc:
         raise OptionError(f"--max-size: {exc}") from None
+    if not inputs:
+        return default_suite()
     return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
 
 
