@@ -15,6 +15,7 @@ when a deadline passes.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import json
 import os
 import select
@@ -239,7 +240,10 @@ class ForkServer:
         kind, payload = self._receive(deadline)
         if kind != protocol.READY:
             raise _Stopped(self._unexpected(kind, payload, "loading the module"))
-        return json.loads(payload)["layers"]
+        layers = _json_or_empty(payload).get("layers")
+        if not (isinstance(layers, list) and all(isinstance(layer, str) for layer in layers)):
+            raise _Stopped(Verdict(FAILED, f"protocol error from the {self.role}r while loading the module"))
+        return layers
 
     def stream(self, bodies: list, frame_seconds: float, reply_cap: int):
         """Send every frame and yield the replies in order, without a round trip per frame.
@@ -289,15 +293,20 @@ class ForkServer:
     def _unexpected(self, kind: bytes, payload: bytes, stage: str, frame: int | None = None) -> Verdict:
         """Turns a failure report, or the child's death, into a verdict; keeps the server in step."""
         if kind == protocol.FAILURE:
+            # The child writes these, and candidate code inside it may forge them: read them as data.
             report = _json_or_empty(payload)
             category = report.get("category") if report.get("category") in (FAILED, OOM, VIOLATION, REJECTED) else FAILED
-            verdict = Verdict(category, str(report.get("message", "failed"))[:500], report.get("frame", frame))
+            reported_frame = report.get("frame", frame)
+            reported_frame = reported_frame if type(reported_frame) is int else frame
+            verdict = Verdict(category, str(report.get("message", "failed"))[:500], reported_frame)
             kind, payload = self._receive(time.monotonic() + 10.0)  # the server reports the exit next
             if kind != protocol.EXITED:
                 raise _Stopped(verdict)
             return verdict
         if kind == protocol.EXITED:
             code = _json_or_empty(payload).get("code", 0)
+            if type(code) is not int:
+                return Verdict(FAILED, f"protocol error from the {self.role}r during {stage}", frame)
             if code < 0 and -code in _SIGNAL_VERDICTS:
                 category, text = _SIGNAL_VERDICTS[-code]
                 return Verdict(category, f"{self.role}r {text} during {stage}", frame)
@@ -390,6 +399,27 @@ class Sandbox:
         """Encode every frame, then decode the bytes, each role in its own sandbox."""
         return self._run(source, config, frames=frames, keep_payload=keep_payload)
 
+    def run_twice(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False) -> RunResult:
+        """Run twice; the candidate fails unless both runs gave the very same bytes and frames.
+
+        A codec must be a function of its input. One that draws on OS entropy, timers or
+        uninitialised memory would make every measurement unrepeatable, and could be lucky
+        once in a bisection. Costs a second run: meant for the quality a decision rests on.
+        """
+        first = self.run(source, frames, config, keep_payload=True)
+        if first.verdict.ok:
+            second = self.run(source, frames, config, keep_payload=True)
+            if second.verdict.ok:
+                difference = _first_difference(first, second)
+            else:
+                message = f"on a second run of the same input: {second.verdict.message}"
+                difference = Verdict(second.verdict.category, message, second.verdict.frame)
+            if difference is not None:
+                first.verdict, first.decoded = self._verdict(difference), []
+        if not (keep_payload and first.verdict.ok):
+            first.payload = []
+        return first
+
     def decode(self, source: str, payload: list[bytes], config: dict) -> RunResult:
         """Decode bytes recorded earlier (the `decompress` command), in the decoder's sandbox."""
         return self._run(source, config, payload=payload)
@@ -462,10 +492,23 @@ def _thread_environment() -> dict[str, str]:
         "PYTHONHASHSEED": "0", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
+def _first_difference(first: RunResult, second: RunResult) -> Verdict | None:
+    """Where two runs of one candidate on the same frames disagree, as a failure; else None."""
+    pairs = (("compressed bytes", first.payload, second.payload), ("decoded frame", first.decoded, second.decoded))
+    for name, a, b in pairs:
+        digests = [[hashlib.sha256(item).digest() for item in run] for run in (a, b)]
+        for index, (x, y) in enumerate(zip(*digests)):
+            if x != y:
+                return Verdict(FAILED, f"not deterministic: the {name} differs between two runs of the same input", index)
+        if len(digests[0]) != len(digests[1]):
+            return Verdict(FAILED, f"not deterministic: the number of {name}s differs between two runs")
+    return None
+
+
 def _json_or_empty(payload: bytes) -> dict:
     try:
         value = json.loads(payload)
-    except ValueError:
+    except (ValueError, RecursionError):  # deep nesting, forged by candidate code
         return {}
     return value if isinstance(value, dict) else {}
 

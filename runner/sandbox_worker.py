@@ -12,6 +12,7 @@ Protocol, both directions: a header struct.pack("<cQ", kind, length), then the p
 import ctypes
 import json
 import os
+import signal
 import struct
 import sys
 
@@ -74,7 +75,7 @@ class Channel:
 
 _libc = ctypes.CDLL(None, use_errno=True)
 _libc.syscall.restype = ctypes.c_long
-PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_SECCOMP = 38, 4, 22
+PR_SET_NO_NEW_PRIVS, PR_SET_DUMPABLE, PR_SET_SECCOMP, PR_SET_CHILD_SUBREAPER = 38, 4, 22, 36
 SECCOMP_MODE_FILTER = 2
 
 
@@ -106,16 +107,17 @@ class _LandlockPathBeneath(ctypes.Structure):
 
 
 def apply_landlock(readable: list) -> str:
-    """Deny every file write, TCP bind/connect, abstract unix sockets and signals outside.
+    """Deny every file write, execution, TCP bind/connect, abstract unix sockets and signals outside.
 
-    Reads stay possible only beneath `readable` (the Python installation), for lazy imports.
+    Reads stay possible only beneath `readable` (the Python installation), for lazy imports;
+    nothing may be executed (shared libraries still load: that is mmap, not execve).
     Returns a description of what loaded, or why not.
     """
     abi = _libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
     if abi < 1:
         return "landlock unavailable"
-    fs_rights = (1 << {1: 13, 2: 14, 3: 15}.get(abi, 16)) - 1
-    read_rights = 1 | 4 | 8  # EXECUTE, READ_FILE, READ_DIR
+    fs_rights = (1 << {1: 13, 2: 14, 3: 15, 4: 15}.get(abi, 16)) - 1
+    read_rights = 4 | 8  # READ_FILE, READ_DIR
     attr = _LandlockRulesetAttr(fs_rights, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
     size = ctypes.sizeof(_LandlockRulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
     ruleset = _libc.syscall(444, ctypes.byref(attr), size, 0)
@@ -139,7 +141,8 @@ def apply_landlock(readable: list) -> str:
     return f"landlock abi {abi}"
 
 
-# x86_64 system calls a candidate never needs: processes, sockets, namespaces, file changes.
+# x86_64 system calls a candidate never needs: processes, sockets, namespaces, file changes,
+# and, for a process that is still root (no user namespace), the machine's own settings.
 _DENIED_SYSCALLS = (
     41, 42, 43, 44, 49, 50, 53, 288,  # socket, connect, accept, sendto, bind, listen, socketpair, accept4
     56, 57, 58, 59, 322, 435,  # clone, fork, vfork, execve, execveat, clone3
@@ -151,28 +154,57 @@ _DENIED_SYSCALLS = (
     160, 29, 30, 68, 64, 240, 248, 249, 250,  # setrlimit, SysV IPC, mq_open, keys
     321, 298, 323, 135, 157, 169, 246, 175, 313, 176, 163, 167, 170, 171,  # bpf ... prctl ... sethostname
     303, 304, 300, 253, 294,  # handles, fanotify, inotify
+    428, 429, 430, 431, 432, 433, 442, 443, 452,  # new mount API, quotactl_fd, fchmodat2
+    132, 235, 261, 280, 188, 189, 190, 197, 198, 199, 73,  # utime*, set/remove xattr, flock
+    159, 164, 227, 305, 103, 134, 141, 153, 168, 172, 173, 179, 251, 256, 279, 320,  # clocks, syslog...
 )
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_TRUNC | os.O_APPEND
+_SIGNAL_SYSCALLS = (200, 234, 129, 297)  # tkill, tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo
+# (system call, argument, values that kill): locks and leases, which could stall another
+# process's file (the ledger), and making a descriptor signal another process on I/O.
+_DENIED_COMMANDS = (
+    (72, 1, (6, 7, 37, 38, 1024, 8, 15)),  # fcntl: F_SET(OFD_)LK(W), F_SETLEASE, F_SETOWN(_EX)
+    (16, 1, (0x8901, 0x8902, 0x5412)),  # ioctl: FIOSETOWN, SIOCSPGRP, TIOCSTI
+)
+
+
+def seccomp_program(own_pid: int) -> list:
+    """The BPF instructions (code, jt, jf, k) of the filter for the process `own_pid`."""
+    load_word, jump_equal, jump_set, ret = 0x20, 0x15, 0x45, 0x06
+    allow, kill = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
+
+    def argument(index: int, high: bool = False) -> int:  # offset in struct seccomp_data
+        return 16 + 8 * index + (4 if high else 0)
+
+    program = [(load_word, 0, 0, 4), (jump_equal, 1, 0, 0xC000003E), (ret, 0, 0, kill),
+               (load_word, 0, 0, 0), (0x35, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # x32 ABI: kill
+    for number in _DENIED_SYSCALLS:
+        program += [(jump_equal, 0, 1, number), (ret, 0, 0, kill)]
+    # The rules below load an argument into the accumulator, so each one ends in a return.
+    # open(path, flags) and openat(dirfd, path, flags): only for reading.
+    for number, flags_offset in ((2, argument(1)), (257, argument(2))):
+        program += [(jump_equal, 0, 4, number), (load_word, 0, 0, flags_offset),
+                    (jump_set, 0, 1, _WRITE_FLAGS), (ret, 0, 0, kill), (ret, 0, 0, allow)]
+    # prlimit64(pid, resource, new, old) only reads limits (new == NULL); signals only to itself
+    # (kill() is denied above; these are the other ways to send one).
+    rules = [(302, 2, 0)] + [(number, 0, own_pid) for number in _SIGNAL_SYSCALLS]
+    for number, index, value in rules:
+        program += [(jump_equal, 0, 6, number), (load_word, 0, 0, argument(index)),
+                    (jump_equal, 0, 2, value), (load_word, 0, 0, argument(index, high=True)),
+                    (jump_equal, 1, 0, 0), (ret, 0, 0, kill), (ret, 0, 0, allow)]
+    for number, index, values in _DENIED_COMMANDS:
+        count = len(values)
+        program += [(jump_equal, 0, count + 3, number), (load_word, 0, 0, argument(index))]
+        program += [(jump_equal, count - i, 0, value) for i, value in enumerate(values)]
+        program += [(ret, 0, 0, allow), (ret, 0, 0, kill)]
+    return program + [(ret, 0, 0, allow)]
 
 
 def apply_seccomp() -> str:
     """Load a BPF filter that kills the process on any denied system call."""
     if sys.platform != "linux" or os.uname().machine != "x86_64":
         return "seccomp unavailable on this platform"
-    load_word, jump_equal, jump_set, ret = 0x20, 0x15, 0x45, 0x06
-    allow, kill = 0x7FFF0000, 0x80000000  # SECCOMP_RET_ALLOW, SECCOMP_RET_KILL_PROCESS
-    program = [(load_word, 0, 0, 4), (jump_equal, 1, 0, 0xC000003E), (ret, 0, 0, kill),
-               (load_word, 0, 0, 0), (0x35, 0, 1, 0x40000000), (ret, 0, 0, kill)]  # x32 ABI: kill
-    for number in _DENIED_SYSCALLS:
-        program += [(jump_equal, 0, 1, number), (ret, 0, 0, kill)]
-    # open(path, flags) and openat(dirfd, path, flags): only for reading.
-    for number, flags_offset in ((2, 24), (257, 32)):
-        program += [(jump_equal, 0, 4, number), (load_word, 0, 0, flags_offset),
-                    (jump_set, 0, 1, _WRITE_FLAGS), (ret, 0, 0, kill), (ret, 0, 0, allow)]
-    # prlimit64(pid, resource, new, old): reading limits only.
-    program += [(jump_equal, 0, 5, 302), (load_word, 0, 0, 32), (jump_equal, 0, 2, 0),
-                (load_word, 0, 0, 36), (jump_equal, 1, 0, 0), (ret, 0, 0, kill)]
-    program += [(ret, 0, 0, allow)]
+    program = seccomp_program(os.getpid())
 
     class Instruction(ctypes.Structure):
         _fields_ = [("code", ctypes.c_uint16), ("jt", ctypes.c_uint8), ("jf", ctypes.c_uint8),
@@ -190,28 +222,51 @@ def apply_seccomp() -> str:
     return "seccomp filter"
 
 
+def violation_reporter(channel: Channel):
+    """A function that reports a violation on the channel and ends the process.
+
+    Everything it calls is bound now rather than looked up when it runs, so that candidate
+    code which reaches this module's globals, os's or json's cannot turn it into a no-op.
+    """
+    write, exit_, pack, size = os.write, os._exit, HEADER.pack, len
+    quote, fd, kind = json.encoder.encode_basestring_ascii, channel.write_fd, FAILURE
+
+    def report(detail: str) -> None:
+        try:
+            body = ('{"category": "violation", "message": ' + quote("forbidden operation: " + detail) + "}").encode()
+            write(fd, pack(kind, size(body)) + body)  # one small write: a pipe takes it whole
+        finally:
+            exit_(0)
+
+    return report
+
+
+def describe(event: str, args, kind=type, text=repr, plain=(str, bytes, int)) -> str:
+    """The event and its first argument, without running any candidate code (a __repr__, a
+    metaclass __eq__): only exact built-in types are shown."""
+    if args:
+        argument_type = kind(args[0])
+        if argument_type is plain[0] or argument_type is plain[1] or argument_type is plain[2]:
+            return event + " " + text(args[0])[:120]
+    return event
+
+
 def install_tripwire(channel: Channel, own_code) -> None:
     """An audit hook that ends the child at the first forbidden operation.
 
     It is the earliest layer, not the boundary: it names what was attempted, and the
     layers below stop whatever gets past it.
     """
+    report, describe_, allowed, kind = violation_reporter(channel), describe, ALLOWED_IMPORTS, type
 
     def tripwire(event: str, args) -> None:
         if event == "exec" and args and args[0] is own_code:
             return
-        if event == "import" and args and str(args[0]).partition(".")[0] in ALLOWED_IMPORTS:
+        if event == "import" and args and kind(args[0]) is str and args[0].partition(".")[0] in allowed:
             return
-        report_violation(channel, event + (" " + repr(args[0])[:120] if args else ""))
+        report(describe_(event, args))
 
     sys.addaudithook(tripwire)
-
-
-def report_violation(channel: Channel, detail: str) -> None:
-    try:
-        channel.send_json(FAILURE, {"category": "violation", "message": f"forbidden operation: {detail}"})
-    finally:
-        os._exit(0)
 
 
 FORBIDDEN_BUILTINS = ("open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "globals",
@@ -224,14 +279,16 @@ def guarded_builtins(channel: Channel) -> dict:
 
     guarded = dict(vars(builtins))
     real_import = builtins.__import__
+    # Its own reporter, apart from the tripwire's, and everything bound now as there.
+    report, describe_, allowed, kind = violation_reporter(channel), describe, ALLOWED_IMPORTS, type
 
     def guarded_import(name, globals=None, locals=None, fromlist=(), level=0):
-        if level or name.partition(".")[0] not in ALLOWED_IMPORTS:
-            report_violation(channel, f"import of {name!r}")
+        if kind(name) is not str or level or name.partition(".")[0] not in allowed:
+            report(describe_("import", (name,)))
         return real_import(name, globals, locals, fromlist, level)
 
     def refuse(name):
-        return lambda *args, **kwargs: report_violation(channel, f"{name}({repr(args[0])[:120] if args else ''})")
+        return lambda *args, **kwargs: report(describe_(name, args))
 
     guarded.update({name: refuse(name) for name in FORBIDDEN_BUILTINS})
     guarded["__import__"] = guarded_import
@@ -375,6 +432,7 @@ def serve() -> None:
     os.close(devnull)
     preload()
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # a candidate's orphans become ours to end
     channel.send_json(HELLO, {"pid": os.getpid(), "python": sys.version.split()[0]})
     while True:
         pid = os.fork()
@@ -382,9 +440,39 @@ def serve() -> None:
             serve_one(channel)
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
+        end_leftovers()
+        for descriptor in (channel.read_fd, channel.write_fd):  # shared with the child, which
+            os.set_blocking(descriptor, True)  # may have changed them for the next one
         if code == NO_JOB:
             return
         channel.send_json(EXITED, {"code": code})
+
+
+def end_leftovers() -> None:
+    """Kill and reap whatever a finished child left running.
+
+    Only possible where seccomp is off or unavailable (it denies fork); without this a
+    candidate's daemon would outlive its verdict and could serve the next candidate.
+    """
+    children = f"/proc/self/task/{os.getpid()}/children"
+    for _ in range(1000):
+        try:
+            with open(children) as listing:
+                pids = [int(pid) for pid in listing.read().split()]
+        except OSError:
+            return
+        if not pids:
+            return
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        for pid in pids:
+            try:
+                os.waitpid(pid, 0)
+            except ChildProcessError:
+                pass
 
 
 def serve_one(channel: Channel) -> None:

@@ -17,6 +17,14 @@ ALLOWED_MODULES = frozenset({
     "itertools", "functools", "collections", "heapq", "bisect",
 })
 
+# Submodules that may be imported by name. Importing runs a module's code, and numpy ships
+# modules that read files (numpy.ma.mrecords) or its own test suite, so these are listed too.
+ALLOWED_SUBMODULES = frozenset({
+    "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial", "numpy.typing", "numpy.ma",
+    "numpy.char", "numpy.strings", "numpy.rec", "numpy.dtypes", "numpy.exceptions", "numpy.emath",
+    "json.decoder", "json.encoder", "cv2.typing",
+})
+
 FORBIDDEN_NAMES = frozenset({
     "exec", "eval", "compile", "open", "__import__", "getattr", "setattr", "delattr",
     "globals", "locals", "vars", "breakpoint", "input", "help", "exit", "quit",
@@ -46,7 +54,27 @@ FORBIDDEN_ATTRIBUTES = frozenset({
     "gi_frame", "gi_code", "gi_yieldfrom", "cr_frame", "cr_code", "cr_await", "ag_frame",
     "ag_code", "ag_await", "tb_frame", "tb_next", "f_back", "f_globals", "f_locals",
     "f_builtins", "f_code", "f_trace", "func_globals", "func_code", "co_code", "co_consts",
+    # attribute access by a string, or code in a string: functools copies any named
+    # attribute (update_wrapper(x, f, updated=("__globals__",))), typing evaluates
+    # annotations (get_type_hints, and singledispatch through it)
+    "update_wrapper", "wraps", "get_type_hints", "singledispatch", "singledispatchmethod",
+    # more modules reachable as attributes (typing.contextlib, typing.stdlib_re, cv2.mat_wrapper.cv)
+    "contextlib", "stdlib_re", "chdir", "redirect_stdout", "redirect_stderr", "mat_wrapper",
+    # more files: compressed file objects, numpy's text records, OpenCV's loader (bootstrap
+    # re-runs its config files) and every OpenCV function or method that takes a file name
+    "BZ2File", "LZMAFile", "mrecords", "fromtextfile", "openfile", "read", "write", "bootstrap",
+    "imcount", "imreadWithMetadata", "imwriteWithMetadata", "IStreamReader",
+    "VideoCapture_waitAny", "startWindowThread", "saveMesh", "loadMesh", "savePointCloud",
+    "loadPointCloud", "loadChromaticAberrationParams", "dumpToFile", "dumpToPbtxt",
+    "writeTextGraph", "Tokenizer_load", "readFromModelOptimizer", "FontFace", "ANNIndex",
+    "ANNIndex_create", "setOnDiskBuild", "ALIKED", "ALIKED_create", "DISK", "DISK_create",
+    "LightGlueMatcher", "LightGlueMatcher_create", "FaceDetectorYN_create",
+    "FaceRecognizerSF_create", "getCacheDirectoryForDownloads",
 })
+
+# OpenCV also exposes its submodules' classes flat (cv2.dnn_Net, cv2.TrackerVit_create...);
+# the model-loading families are refused by prefix.
+FORBIDDEN_ATTRIBUTE_PREFIXES = ("dnn_", "ml_", "utils_", "samples_", "cuda_", "ocl_", "Tracker")
 
 # Special methods a class may define: ordinary behaviour, nothing that runs at class creation,
 # on attribute lookup, on pickling or at garbage collection.
@@ -55,6 +83,8 @@ SAFE_SPECIAL_METHODS = frozenset({
     "__contains__", "__repr__", "__str__", "__eq__", "__ne__", "__lt__", "__le__", "__gt__",
     "__ge__", "__hash__", "__bool__", "__add__", "__sub__", "__mul__", "__enter__", "__exit__",
 })
+
+_FORMAT_METHODS = frozenset({"format", "format_map"})
 
 _CODING_DECLARATION = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*[-\w.]+", re.MULTILINE)
 
@@ -118,7 +148,7 @@ class _Checker(ast.NodeVisitor):
             for alias in node.names:
                 if alias.name == "*":
                     self._refuse(node, f"'from {node.module} import *' is not allowed")
-                elif alias.name.startswith("_") or alias.name in FORBIDDEN_ATTRIBUTES:
+                elif _forbidden_attribute(alias.name):
                     self._refuse(node, f"importing {alias.name!r} from {node.module} is not allowed")
         self.generic_visit(node)
 
@@ -126,14 +156,53 @@ class _Checker(ast.NodeVisitor):
         top, _, rest = name.partition(".")
         if top not in ALLOWED_MODULES:
             self._refuse(node, f"import of {name!r} is not allowed (allowed: {', '.join(sorted(ALLOWED_MODULES))})")
-        elif any(part.startswith("_") or part in FORBIDDEN_ATTRIBUTES for part in rest.split(".") if rest):
-            self._refuse(node, f"import of {name!r} is not allowed")
+        elif rest and name not in ALLOWED_SUBMODULES:
+            allowed = ", ".join(sorted(ALLOWED_SUBMODULES))
+            self._refuse(node, f"import of {name!r} is not allowed (allowed submodules: {allowed})")
 
     def visit_Attribute(self, node: ast.Attribute) -> None:
-        if node.attr.startswith("_"):
-            self._refuse(node, f"attribute {node.attr!r} is not allowed (no attribute may start with '_')")
-        elif node.attr in FORBIDDEN_ATTRIBUTES:
-            self._refuse(node, f"attribute {node.attr!r} is not allowed (file, process or interpreter access)")
+        self._check_attribute(node, node.attr)
+        # A format string reaches attributes by name ("{0.__class__}"), so only a literal one
+        # (checked in visit_Constant) may be formatted.
+        literal = isinstance(node.value, ast.Constant) and isinstance(node.value.value, str)
+        if node.attr in _FORMAT_METHODS and not literal:
+            self._refuse(node, f"'.{node.attr}' is only allowed on a string literal")
+        self.generic_visit(node)
+
+    def _check_attribute(self, node: ast.AST, name: str) -> None:
+        if name.startswith("_"):
+            self._refuse(node, f"attribute {name!r} is not allowed (no attribute may start with '_')")
+        elif _forbidden_attribute(name):
+            self._refuse(node, f"attribute {name!r} is not allowed (file, process or interpreter access)")
+
+    def visit_MatchClass(self, node: ast.MatchClass) -> None:
+        # `case object(__class__=c)` reads an attribute without an Attribute node.
+        for name in node.kwd_attrs:
+            self._check_attribute(node, name)
+        self.generic_visit(node)
+
+    def visit_MatchAs(self, node) -> None:
+        if node.name:
+            self._check_definition(node, node.name)
+        self.generic_visit(node)
+
+    visit_MatchStar = visit_MatchAs
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        if node.rest:
+            self._check_definition(node, node.rest)
+        self.generic_visit(node)
+
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        if node.name:
+            self._check_definition(node, node.name)
+        self.generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        # type(name, bases, namespace) makes a class whose namespace keys are strings, such as
+        # "__array_interface__" (numpy then reads memory at any address).
+        if isinstance(node.func, ast.Name) and node.func.id == "type" and len(node.args) + len(node.keywords) != 1:
+            self._refuse(node, "type() with more than one argument (building a class) is not allowed")
         self.generic_visit(node)
 
     def visit_Name(self, node: ast.Name) -> None:
@@ -183,9 +252,15 @@ class _Checker(ast.NodeVisitor):
     visit_Nonlocal = visit_Global
 
     def visit_Constant(self, node: ast.Constant) -> None:
+        if not isinstance(node.value, str):
+            return
         # Format strings reach attributes by name: "{0.__class__}".format(x).
-        if isinstance(node.value, str) and re.search(r"\{[^{}]*[.\[]\s*_", node.value):
+        if re.search(r"\{[^{}]*[.\[]\s*_", node.value):
             self._refuse(node, "a format string that reaches an attribute starting with '_' is not allowed")
+        # Special names as strings are how code names what it may not write: hasattr(f,
+        # "__globals__"), a class namespace {"__array_interface__": ...}.
+        elif node.value.isidentifier() and node.value.startswith("__"):
+            self._refuse(node, f"the string {node.value!r} names a special attribute; not allowed")
 
     def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
         self.generic_visit(node)
@@ -194,6 +269,10 @@ class _Checker(ast.NodeVisitor):
         self._refuse(node, "async code is not allowed")
 
     visit_AsyncFor = visit_Await = visit_AsyncWith
+
+
+def _forbidden_attribute(name: str) -> bool:
+    return name.startswith("_") or name in FORBIDDEN_ATTRIBUTES or name.startswith(FORBIDDEN_ATTRIBUTE_PREFIXES)
 
 
 def _check_functions(tree: ast.Module) -> list[str]:
