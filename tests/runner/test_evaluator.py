@@ -101,3 +101,11 @@ def test_a_rejected_candidate_never_runs():
     report = run_adoption_test((CANDIDATES / "imports_os.py").read_text(), default_suite())
     assert report["verdict"]["category"] == "rejected"
     assert report["summary"] is None and report["clips"] == {}
+
+
+def test_a_nondeterministic_codec_fails_the_adoption_test(sandbox):
+    source = (Path(__file__).parent.parent / "hostile" / "nondeterministic_clock.py").read_text()
+    report = run_adoption_test(source, default_suite(), sandbox=sandbox)
+    assert report["verdict"]["category"] == "failed"
+    assert "second run" in report["verdict"]["message"] or "differ" in report["verdict"]["message"]
+    assert report["meets_target"] is False
