@@ -120,3 +120,16 @@ def test_budget_stops_before_a_call_that_could_exceed_it():
 def test_prompt_is_built_from_the_context_only():
     prompt = build_prompt(context(best_version=7))
     assert "version 7" in prompt and SEED_SOURCE in prompt and "35.0 dB" in prompt
+
+
+def test_timeouts_are_retried_then_recorded_as_an_error():
+    calls = []
+
+    def never_answers(request):
+        calls.append(request)
+        raise httpx2.ReadTimeout("timed out", request=request)
+
+    client = anthropic.Anthropic(api_key=SECRET, max_retries=1,
+                                 http_client=httpx2.Client(transport=httpx2.MockTransport(never_answers)))
+    proposal = ClaudePlanner(client=client).propose(context())
+    assert proposal.source is None and "unreachable" in proposal.error and len(calls) == 2
