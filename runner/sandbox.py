@@ -252,7 +252,7 @@ class ForkServer:
         and the child are not woken once per frame each way. Each reply must come within
         `frame_seconds` of the one before.
         """
-        stdin, stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        stdout = self.process.stdout.fileno()
         messages = (memoryview(b"".join((protocol.HEADER.pack(protocol.FRAME, protocol.INDEX.size + len(body)),
                                           protocol.INDEX.pack(index), body)))
                     for index, body in enumerate(bodies))
@@ -275,12 +275,7 @@ class ForkServer:
                         received += 1
                         deadline = time.monotonic() + frame_seconds
                 elif current is not None:
-                    try:
-                        current = current[os.write(stdin, current):]
-                    except BrokenPipeError:
-                        raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
-                    except BlockingIOError:
-                        pass
+                    current = self._write_some(current)
                     if not current:
                         current = next(messages, None)
 
@@ -318,7 +313,7 @@ class ForkServer:
     def _send(self, kind: bytes, payload: bytes, deadline: float) -> None:
         """Write a message; stop early if the child speaks first (it failed or died)."""
         data = memoryview(b"".join((protocol.HEADER.pack(kind, len(payload)), payload)))
-        stdin, stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        stdout = self.process.stdout.fileno()
         while data:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -328,12 +323,16 @@ class ForkServer:
                     self._fill()
                     kind, payload = self._receive(deadline)
                     raise _Stopped(self._unexpected(kind, payload, "input"))
-                try:
-                    data = data[os.write(stdin, data):]
-                except BrokenPipeError:
-                    raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
-                except BlockingIOError:
-                    pass
+                data = self._write_some(data)
+
+    def _write_some(self, data: memoryview) -> memoryview:
+        """Write what the pipe takes now; returns what is left to write."""
+        try:
+            return data[os.write(self.process.stdin.fileno(), data):]
+        except BrokenPipeError:
+            raise _Stopped(Verdict(FAILED, f"the {self.role}r sandbox ended unexpectedly")) from None
+        except BlockingIOError:
+            return data
 
     def _fill(self) -> None:
         """Read what is available into the buffer."""
