@@ -119,15 +119,7 @@ class Candidate(Aggregate):
         policy: dict,
     ) -> None:
         self.status = ADOPTED
-        self.decision = {
-            "version": version,
-            "against": incumbent_version,
-            "rule": rule,
-            "reason": reason,
-            "candidate_metrics": candidate_metrics,
-            "incumbent_metrics": incumbent_metrics,
-            "policy": policy,
-        }
+        self.decision = _decision(version, incumbent_version, candidate_metrics, incumbent_metrics, rule, reason, policy)
 
     def decline(self, incumbent_version: int, incumbent_metrics: dict, decision: Decision, policy: dict) -> None:
         if decision.adopted:
@@ -153,16 +145,14 @@ class Candidate(Aggregate):
         policy: dict,
     ) -> None:
         self.status = DECLINED
-        self.decision = {
-            "version": None,
-            "against": incumbent_version,
-            "rule": rule,
-            "reason": reason,
-            "candidate_metrics": candidate_metrics,
-            "incumbent_metrics": incumbent_metrics,
-            "policy": policy,
-        }
+        self.decision = _decision(None, incumbent_version, candidate_metrics, incumbent_metrics, rule, reason, policy)
 
     def _require(self, status: str) -> None:
         if self.status != status:
             raise CandidateError(f"candidate {self.id} is {self.status}, not {status}")
+
+
+def _decision(version, against, candidate_metrics, incumbent_metrics, rule, reason, policy) -> dict:
+    """What a candidate keeps of its adoption or decline."""
+    return {"version": version, "against": against, "rule": rule, "reason": reason,
+            "candidate_metrics": candidate_metrics, "incumbent_metrics": incumbent_metrics, "policy": policy}
