@@ -1,15 +1,18 @@
 """The program inside the sandbox: a fork server that runs one candidate role per child.
 
-It is started by sandbox.py (under bubblewrap where present) and imports nothing from
-the project: only this file is visible inside. It imports numpy and cv2 once, then for
-each job forks a child that locks itself down (resource limits, Landlock, seccomp, an
-audit-hook tripwire), loads the candidate and serves frames over the framed pipe
-protocol below. The parent never runs candidate code, so no candidate sees another's.
+It is started by fork_server.py (under bubblewrap where present) and imports nothing from
+the project: only this file is visible inside. It reads its settings, imports numpy and
+cv2 once, then keeps one child forked ahead of time. The child locks itself down
+(resource limits, Landlock, seccomp) before any job arrives, so that none of that is on
+the host's clock; then it reads one job, adds an audit-hook tripwire, loads the candidate
+and serves frames over the framed pipe protocol below. The parent never runs candidate
+code, so no candidate sees another's.
 
 Protocol, both directions: a header struct.pack("<cQ", kind, length), then the payload.
 """
 
 import ctypes
+import gc
 import json
 import os
 import signal
@@ -19,12 +22,13 @@ import sys
 HEADER = struct.Struct("<cQ")
 
 # host -> sandbox
-JOB = b"J"  # JSON: role, source, config, limits, layers
+SETUP = b"S"  # JSON, once, first: role, readable paths, layers, limits
+JOB = b"J"  # JSON: source, config, frame_bytes
 FRAME = b"F"  # raw BGR bytes (encoder) or compressed bytes (decoder), preceded by a u32 index
 END = b"E"
 # sandbox -> host
 HELLO = b"H"  # JSON: what the fork server could load
-READY = b"R"  # the candidate module loaded
+READY = b"R"  # JSON: the candidate module loaded, and the layers in force
 RESULT = b"D"  # compressed bytes (encoder) or a decoded frame (decoder)
 FAILURE = b"X"  # JSON: category, message, frame
 EXITED = b"Z"  # JSON: how the child ended (sent by the fork server)
@@ -44,31 +48,33 @@ class Channel:
     def __init__(self, read_fd: int, write_fd: int):
         self.read_fd, self.write_fd = read_fd, write_fd
 
-    def send(self, kind: bytes, payload: bytes = b"") -> None:
-        self._write(HEADER.pack(kind, len(payload)))
-        self._write(payload)
+    def send(self, kind: bytes, payload=b"") -> None:
+        """One message; `payload` is any flat buffer (bytes, or a byte view of an array)."""
+        pieces = [memoryview(HEADER.pack(kind, len(payload))), memoryview(payload)]
+        while pieces:
+            written = os.writev(self.write_fd, pieces)
+            while pieces and written >= len(pieces[0]):
+                written -= len(pieces.pop(0))
+            if pieces:
+                pieces[0] = pieces[0][written:]
 
     def send_json(self, kind: bytes, value) -> None:
         self.send(kind, json.dumps(value).encode())
 
-    def _write(self, data) -> None:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self.write_fd, view):]
-
     def receive(self):
+        """The next message, its payload read straight into a buffer of its own."""
         kind, length = HEADER.unpack(self._read(HEADER.size))
         return kind, self._read(length)
 
-    def _read(self, size: int) -> bytes:
-        chunks, remaining = [], size
-        while remaining:
-            chunk = os.read(self.read_fd, remaining)
-            if not chunk:
+    def _read(self, size: int) -> bytearray:
+        buffer = bytearray(size)
+        view, filled = memoryview(buffer), 0
+        while filled < size:
+            count = os.readv(self.read_fd, [view[filled:]])
+            if not count:
                 raise EOFError
-            chunks.append(chunk)
-            remaining -= len(chunk)
-        return b"".join(chunks)
+            filled += count
+        return buffer
 
 
 # --- lock-down layers, applied in the child before any candidate code runs ---------------
@@ -317,17 +323,33 @@ class CappedOutput:
         return "".join(self.kept)
 
 
-def run_child(channel: Channel, job: dict) -> None:
-    import numpy as np
+def lock_down(channel: Channel, setup: dict) -> tuple[list, dict, CappedOutput]:
+    """The layers that need nothing from the job, applied while the child waits for one.
 
-    limits, layers, config = job["limits"], job["layers"], job["config"]
-    role = job["role"]
-    output = CappedOutput(limits["output_bytes"])
+    Returns the names of the layers in force, the builtins candidate code will see, and
+    what stands in for its standard output.
+    """
+    layers = setup["layers"]
+    output = CappedOutput(setup["limits"]["output_bytes"])
     sys.stdout = sys.stderr = output
-    devnull = os.open(os.devnull, os.O_WRONLY)
+    devnull = os.open(os.devnull, os.O_WRONLY)  # while writing opens are still allowed
     os.dup2(devnull, 1)
     os.dup2(devnull, 2)
     os.close(devnull)
+    apply_rlimits(setup["limits"])
+    loaded = ["rlimits"]
+    if layers.get("landlock"):
+        loaded.append(apply_landlock(setup["readable"]))
+    if layers.get("seccomp"):
+        loaded.append(apply_seccomp())
+    builtins = guarded_builtins(channel) if layers.get("audit") else __builtins__
+    return loaded, builtins, output
+
+
+def run_child(channel: Channel, setup: dict, job: dict, loaded: list, builtins, output: CappedOutput) -> None:
+    import numpy as np
+
+    role, config = setup["role"], job["config"]
 
     def fail(category: str, message: str, frame=None) -> None:
         printed = output.text().strip()
@@ -340,17 +362,10 @@ def run_child(channel: Channel, job: dict) -> None:
         code = compile(job["source"], "<candidate>", "exec", dont_inherit=True)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as error:
         fail("rejected", f"does not compile: {error}")
-    apply_rlimits(limits)
-    loaded = ["rlimits"]
-    if layers.get("landlock"):
-        loaded.append(apply_landlock(job["readable"]))
-    if layers.get("seccomp"):
-        loaded.append(apply_seccomp())
-    if layers.get("audit"):
+    if setup["layers"].get("audit"):
         install_tripwire(channel, code)
-        loaded.append("audit hook")
+        loaded = loaded + ["audit hook"]
 
-    builtins = guarded_builtins(channel) if layers.get("audit") else __builtins__
     namespace = {"__name__": "candidate", "__builtins__": builtins}
     try:
         exec(code, namespace)
@@ -364,33 +379,34 @@ def run_child(channel: Channel, job: dict) -> None:
     channel.send_json(READY, {"layers": loaded})
 
     shape = (config["height"], config["width"], 3)
+    frame_bytes = job["frame_bytes"]
     while True:
         kind, payload = channel.receive()
         if kind == END:
             break
         (index,) = INDEX.unpack_from(payload)
-        body = payload[INDEX.size:]
         try:
-            if role == "encode":
-                frame = np.frombuffer(bytearray(body), dtype=np.uint8).reshape(shape)
+            if role == "encode":  # the frame is a view of the buffer the message was read into
+                frame = np.frombuffer(payload, np.uint8, offset=INDEX.size).reshape(shape)
                 result = function(frame, index, dict(config))
             else:
-                result = function(bytes(body), index, dict(config))
+                result = function(bytes(memoryview(payload)[INDEX.size:]), index, dict(config))
         except BaseException as error:
             category, message = classify(error)
             fail(category, f"{function_name} raised {message}", index)
         if role == "encode":
             if not isinstance(result, (bytes, bytearray)):
                 fail("failed", f"compress_video_frame returned {type(result).__name__}, expected bytes", index)
-            if len(result) > limits["frame_bytes"]:
-                fail("failed", f"compress_video_frame returned {len(result)} bytes; the cap is {limits['frame_bytes']}", index)
-            channel.send(RESULT, bytes(result))
+            data = result if type(result) is bytes else bytes(result)  # a subclass could misreport its length
+            if len(data) > frame_bytes:
+                fail("failed", f"compress_video_frame returned {len(data)} bytes; the cap is {frame_bytes}", index)
+            channel.send(RESULT, data)
         else:
             if not isinstance(result, np.ndarray):
                 fail("failed", f"decompress_video_frame returned {type(result).__name__}, expected numpy.ndarray", index)
             if result.dtype != np.uint8 or result.shape != shape:
                 fail("failed", f"decompress_video_frame returned {result.dtype} {result.shape}, expected uint8 {shape}", index)
-            channel.send(RESULT, np.ascontiguousarray(result).tobytes())
+            channel.send(RESULT, memoryview(np.ascontiguousarray(result)).cast("B"))
     os._exit(0)
 
 
@@ -407,8 +423,8 @@ def classify(error: BaseException):
 # --- the fork server --------------------------------------------------------------------
 
 def preload() -> None:
-    """Import what candidates may use, once, so that children start warm."""
-    import base64, bisect, bz2, collections, functools, heapq, itertools, lzma, math, typing, zlib  # noqa: F401
+    """Import what candidates and the lock-down may use, once, so that children start warm."""
+    import base64, bisect, bz2, collections, functools, heapq, itertools, lzma, math, resource, typing, zlib  # noqa: F401
     import numpy
     import numpy.fft, numpy.linalg, numpy.random  # noqa: F401
     import cv2
@@ -418,18 +434,25 @@ def preload() -> None:
     cv2.imencode(".jpg", numpy.zeros((8, 8, 3), numpy.uint8))
     cv2.imencode(".webp", numpy.zeros((8, 8, 3), numpy.uint8))
     cv2.imencode(".png", numpy.zeros((8, 8, 3), numpy.uint8))
+    # Children would otherwise copy every page the collector touches (copy-on-write).
+    gc.freeze()
 
 
 NO_JOB = 99  # a child's exit code: the host closed the channel instead of sending a job
 
 
 def serve() -> None:
-    """Fork the next child ahead of time; it reads its own job, so no fork is on the host's clock."""
+    """Fork the next child ahead of time; it locks itself down and reads its own job, so
+    neither the fork nor the lock-down is on the host's clock."""
     channel = Channel(os.dup(0), os.dup(1))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     os.close(devnull)
+    kind, payload = channel.receive()
+    if kind != SETUP:
+        return
+    setup = json.loads(payload)
     preload()
     _libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     _libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)  # a candidate's orphans become ours to end
@@ -437,7 +460,7 @@ def serve() -> None:
     while True:
         pid = os.fork()
         if pid == 0:
-            serve_one(channel)
+            serve_one(channel, setup)
         _, status = os.waitpid(pid, 0)
         code = os.waitstatus_to_exitcode(status)
         end_leftovers()
@@ -475,16 +498,24 @@ def end_leftovers() -> None:
                 pass
 
 
-def serve_one(channel: Channel) -> None:
-    """In a fresh child: wait for one job, run it, and never return into the server loop."""
+def serve_one(channel: Channel, setup: dict) -> None:
+    """In a fresh child: lock down, wait for one job, run it, never return into the server loop."""
+    try:
+        loaded, builtins, output = lock_down(channel, setup)
+        error = None
+    except BaseException as raised:  # reported once there is a job to report it for
+        loaded, builtins, output, error = [], None, None, raised
     try:
         kind, payload = channel.receive()
-    except EOFError:
-        os._exit(NO_JOB)
-    if kind != JOB:
+        if kind != JOB:
+            os._exit(NO_JOB)
+        job = json.loads(payload)
+    except BaseException:  # end of input (the host is done), or a stream it no longer trusts
         os._exit(NO_JOB)
     try:
-        run_child(channel, json.loads(payload))
+        if error is not None:
+            raise error
+        run_child(channel, setup, job, loaded, builtins, output)
     except BaseException as error:
         try:
             channel.send_json(FAILURE, {"category": "failed", "message": f"sandbox error: {error!r}"[:400]})

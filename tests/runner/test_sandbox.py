@@ -134,7 +134,7 @@ def test_runtime_guard_catches_what_static_validation_would(clip):
 
 def test_without_bubblewrap_every_verdict_says_so(clip, monkeypatch):
     frames, config = clip
-    monkeypatch.setattr("runner.sandbox.bubblewrap_path", lambda: None)
+    monkeypatch.setattr("runner.fork_server.bubblewrap_path", lambda: None)
     with Sandbox() as box:
         result = box.run(SEED_SOURCE, frames, config)
     assert result.verdict.ok
@@ -160,3 +160,72 @@ def test_no_processes_left_behind(clip):
     for pid in pids:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
+
+
+def _failing_at(encoder_frame: int | None, decoder_frame: int | None) -> str:
+    """A lossless codec whose encoder and decoder raise on the given frames."""
+    return f'''
+import numpy as np
+
+
+def compress_video_frame(frame, frame_index, config):
+    if frame_index == {encoder_frame}:
+        raise ValueError("encoder gives up")
+    return frame.tobytes()
+
+
+def decompress_video_frame(data, frame_index, config):
+    if frame_index == {decoder_frame}:
+        raise ValueError("decoder gives up")
+    return np.frombuffer(data, np.uint8).reshape(config["height"], config["width"], 3)
+'''
+
+
+@pytest.mark.parametrize("encoder_frame, decoder_frame, role, frame", [
+    (3, 1, "decoder", 1),  # the decoder noticed first, on an earlier frame
+    (1, 3, "encoder", 1),  # the decoder never gets frame 3
+    (2, 1, "decoder", 1),  # the encoder's failure comes first in time, the decoder's on an earlier frame
+    (2, None, "encoder", 2),
+    (None, 0, "decoder", 0),
+])
+def test_the_verdict_names_the_earliest_frame_that_did_not_round_trip(sandbox, clip, encoder_frame, decoder_frame, role, frame):
+    frames, config = clip
+    result = sandbox.run(_failing_at(encoder_frame, decoder_frame), frames, config)
+    assert result.verdict.category == "failed"
+    assert result.verdict.frame == frame
+    assert f"{role} gives up" in result.verdict.message
+    assert result.decoded == []
+
+
+def test_servers_are_reused_after_clean_runs_and_replaced_after_a_failure(clip):
+    frames, config = clip
+    with Sandbox(limits=Limits(frame_seconds=3.0)) as box:
+        assert box.run(SEED_SOURCE, frames, config).verdict.ok
+        first = (box.encoder.process.pid, box.decoder.process.pid)
+        for _ in range(3):
+            assert box.run(SEED_SOURCE, frames, config).verdict.ok
+        assert (box.encoder.process.pid, box.decoder.process.pid) == first
+        assert box.run(_failing_at(1, None), frames, config).verdict.frame == 1
+        # The failed job may have ended mid-message: both servers start afresh and work.
+        result = box.run(SEED_SOURCE, frames, config)
+        assert result.verdict.ok
+        assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+        assert first[0] != box.encoder.process.pid and first[1] != box.decoder.process.pid
+
+
+def test_each_role_is_timed_by_its_own_work(sandbox, clip):
+    frames, config = clip
+    started = time.perf_counter()
+    result = sandbox.run((EXAMPLES / "dct_codec.py").read_text(), frames, config)
+    elapsed = time.perf_counter() - started
+    assert result.verdict.ok
+    assert 0 < result.encode_seconds < elapsed and 0 < result.decode_seconds < elapsed
+
+
+def test_decode_alone_reads_recorded_bytes(sandbox, clip):
+    frames, config = clip
+    source = (EXAMPLES / "zlib_lossless.py").read_text()
+    encoded = sandbox.run(source, frames, config, keep_payload=True)
+    decoded = sandbox.decode(source, encoded.payload, config)
+    assert decoded.verdict.ok and decoded.sizes == encoded.sizes
+    assert all(np.array_equal(a, b) for a, b in zip(frames, decoded.decoded))
