@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Optional
 
@@ -13,53 +11,24 @@ from rich.console import Console
 from rich.table import Table
 
 from runner import ledger_commands, report_command, run_command
-from runner.clips import InputError
-from runner.lineage_setup import OptionError, suite_from_options
+from runner.cli_options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
+from runner.cli_support import CommandError, errors, print_json, read_candidate
+from runner.lineage_setup import suite_from_options
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A self-improving video codec whose whole history is an event-sourced ledger.")
+# At least 100 columns even on a narrower terminal: the measurement tables have ten.
 console = Console(width=max(shutil.get_terminal_size((120, 24)).columns, 100))
-
-InputOption = typer.Option(None, "--input", help="A video file or a folder of PNG frames (repeatable).")
-FramesOption = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input.")
-MaxSizeOption = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH, e.g. 352x288.")
-FpsOption = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt.")
-JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-
-
-def fail(message: str) -> None:
-    """One line on stderr, exit code 1."""
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(1)
-
-
-def suite_for(inputs, frames, max_size, fps):
-    """The default suite, or exactly the clips given with --input; a bad one ends the command."""
-    try:
-        return suite_from_options(list(inputs or []), frames, max_size, fps)
-    except (InputError, OptionError) as error:
-        fail(str(error))
-
-
-def read_source(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        fail(f"cannot read candidate '{path}': {getattr(error, 'strerror', None) or error}")
 
 
 def parse_qualities(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        fail(f"--quality: expected comma-separated integers, got {text!r}")
+        raise CommandError(f"--quality: expected comma-separated integers, got {text!r}") from None
     if not values or any(not 0 <= value <= 100 for value in values):
-        fail(f"--quality: values must lie in 0..100, got {text!r}")
+        raise CommandError(f"--quality: values must lie in 0..100, got {text!r}")
     return values
-
-
-def print_json(document) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False) + "\n")
 
 
 @app.command()
@@ -75,9 +44,10 @@ def evaluate(
     """Measure a candidate codec at a quality ladder on real clips, in the sandbox."""
     from runner.evaluator import evaluate_ladder
 
-    source = read_source(candidate)
-    qualities = parse_qualities(quality)
-    suite = suite_for(inputs, frames, max_size, fps)
+    with errors():
+        source = read_candidate(candidate)
+        qualities = parse_qualities(quality)
+        suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     report = evaluate_ladder(source, suite, qualities)
     report["suite"] = suite.describe()
     report["candidate"] = str(candidate)
@@ -100,7 +70,8 @@ def baselines(
     """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
     from runner.baselines import measure_baselines
 
-    suite = suite_for(inputs, frames, max_size, fps)
+    with errors():
+        suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     report = measure_baselines(suite)
     report["suite"] = suite.describe()
     if as_json:

@@ -7,76 +7,31 @@ the sandbox and evaluator to the application as functions, and prints. Every com
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 import typer
-from eventsourcing.persistence import PersistenceError
-from rich.console import Console
 from rich.table import Table
 
-from ledger.errors import USER_ERRORS, SuiteMismatch
+from ledger.errors import SuiteMismatch
 from ledger.store import parse_url, resolve_url
 from projections import export as exporters
-from projections.current_best import versions as version_list
 from projections.history import history as history_rows
 from projections.projection import build_as_of
-from projections.session import Session, open_session
-from projections.state import NotInView, full, replay as replay_state, status as status_state
+from projections.session import Session
+from projections.state import full, replay as replay_state, status as status_state
+from runner.cli_options import (
+    FpsOption, FramesOption, JsonOption, LedgerOption, LineageMaxSizeOption, LineageOption, SubmitInputOption,
+)
+from runner.cli_support import (
+    CommandError, console, errors, first_line, narrator, open_ledger, print_json, read_candidate, version_position,
+)
 from runner.evaluator import test_candidate
 from runner.lineage_setup import PolicyOptions, lineage_suite, open_lineage
 from runner.sandbox import Sandbox
 from runner.validation import validate
-
-console = Console()
-
-LedgerOption = typer.Option(
-    None, "--ledger", help="PATH or postgresql://user@host:port/db (default: $CODEC_LEDGER_URL or ./codec-ledger.db)."
-)
-LineageOption = typer.Option("default", "--lineage", help="Which lineage (several can share one ledger).")
-JsonOption = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-
-
-class CommandError(Exception):
-    """A one-line failure raised inside a command."""
-
-
-def _fail(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(1)
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-@contextlib.contextmanager
-def _errors() -> Iterator[None]:
-    """Turn every expected failure into one line on stderr and exit code 1."""
-    from runner.clips import InputError
-
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except (CommandError, NotInView, InputError, *USER_ERRORS) as exc:
-        _fail(_first_line(exc))
-    except PersistenceError as exc:
-        _fail(f"ledger store error: {_first_line(exc)}")
-    except OSError as exc:
-        _fail(_first_line(exc))
-
-
-def _session(ledger: str | None, *, create: bool = False) -> Session:
-    return open_session(parse_url(resolve_url(ledger)), create=create)
-
-
-def _print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
 
 
 def _fmt(value: Any, spec: str = ".2f", none: str = "-") -> str:
@@ -100,10 +55,10 @@ def _metrics_line(metrics: dict | None) -> str:
 def submit(
     candidate: Path = typer.Argument(..., help="The candidate codec module (.py)."),
     rationale: str = typer.Option("", "--rationale", help="Why this candidate should be better."),
-    inputs: Optional[list[str]] = typer.Option(None, "--input", help="Clips for a new lineage (repeatable); must match an existing lineage's."),
-    frames: Optional[int] = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input."),
-    max_size: Optional[str] = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH."),
-    fps: Optional[float] = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt."),
+    inputs: Optional[list[str]] = SubmitInputOption,
+    frames: Optional[int] = FramesOption,
+    max_size: Optional[str] = LineageMaxSizeOption,
+    fps: Optional[float] = FpsOption,
     planner: str = typer.Option("human", "--planner", help="Who wrote the candidate."),
     target_psnr: Optional[float] = typer.Option(None, "--target-psnr", help="Policy for a new lineage: PSNR-Y target in dB (35)."),
     bitrate_factor: Optional[float] = typer.Option(None, "--bitrate-factor", help="Policy for a new lineage: adopt below this x bitrate (0.9)."),
@@ -113,16 +68,13 @@ def submit(
     lineage: str = LineageOption,
 ) -> None:
     """Validate, test, decide and record one hand-written candidate (the seed's evolve_with_llm_code)."""
-    say = (lambda text: None) if as_json else (lambda text: console.print(text, highlight=False, soft_wrap=True))
-    with _errors():
+    say = narrator(quiet=as_json)
+    with errors():
         store = parse_url(resolve_url(ledger))
         store.check_reachable()
-        try:
-            source = candidate.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise CommandError(f"cannot read candidate '{candidate}': {getattr(exc, 'strerror', None) or exc}") from None
+        source = read_candidate(candidate)
         options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor)
-        with _session(ledger, create=True) as session, Sandbox() as sandbox:
+        with open_ledger(ledger, create=True) as session, Sandbox() as sandbox:
             app = session.app
             state, suite, started = open_lineage(app, lineage, list(inputs or []), frames, max_size, fps, options,
                                                  say, sandbox)
@@ -142,7 +94,7 @@ def submit(
             result = outcome.to_dict()
             result["lineage_started"] = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None
             if as_json:
-                _print_json(result)
+                print_json(result)
             else:
                 _print_outcome(say, outcome)
 
@@ -202,10 +154,10 @@ def status(
     lineage: str = LineageOption,
 ) -> None:
     """A dashboard of the lineage: the best version against the reference codecs, adoption rate, last events, cost."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         data = status_state(session.view, lineage)
         if as_json:
-            _print_json(data)
+            print_json(data)
             return
         recent = _recent_events(session.view, lineage, events_shown) if events_shown else []
         comparison, note = _reference_comparison(data) if references else (None, "not compared (--no-references)")
@@ -225,7 +177,7 @@ def _reference_comparison(data: dict) -> tuple[list[dict] | None, str | None]:
         with console.status("measuring the reference codecs on the suite's real clips (once; cached after)..."):
             return reference_comparison(summary, suite), None
     except (SuiteMismatch, InputError, OSError) as exc:
-        return None, f"reference codecs not measured: {_first_line(exc)}"
+        return None, f"reference codecs not measured: {first_line(exc)}"
 
 
 _EVENT_STYLES = {
@@ -395,13 +347,13 @@ def history(
     lineage: str = LineageOption,
 ) -> None:
     """Every candidate in order: planner, the version it was tested against, metrics, decision."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         status_state(session.view, lineage)  # a clear error for an unknown lineage
         rows = history_rows(session.view, lineage)
         if limit:
             rows = rows[-limit:]
         if as_json:
-            _print_json(rows)
+            print_json(rows)
         else:
             console.print(_history_table(rows, f"lineage '{lineage}': {len(rows)} candidates"))
 
@@ -413,12 +365,12 @@ def why(
     lineage: str = LineageOption,
 ) -> None:
     """Why a version was adopted: analysis -> candidate -> metrics against the incumbent -> rule -> decision."""
-    with _errors(), _session(ledger, create=False) as session:
+    with errors(), open_ledger(ledger, create=False) as session:
         data = session.app.why(lineage, version)
         if as_json:
-            _print_json(data)
+            print_json(data)
             return
-        say = lambda text: console.print(text, highlight=False, soft_wrap=True)  # noqa: E731
+        say = narrator()
         say(f"version {data['version']} of lineage '{lineage}', adopted {data['adopted_at']}")
         if data["analysis"]:
             a = data["analysis"]
@@ -440,10 +392,10 @@ def show(
     lineage: str = LineageOption,
 ) -> None:
     """The exact source of a version (or of the current best)."""
-    with _errors(), _session(ledger, create=False) as session:
+    with errors(), open_ledger(ledger, create=False) as session:
         data = session.app.show(lineage, version)
         if as_json:
-            _print_json(data)
+            print_json(data)
         else:
             sys.stdout.write(data["source"])
 
@@ -456,13 +408,13 @@ def rollback(
     lineage: str = LineageOption,
 ) -> None:
     """Make a recorded version the best again; later versions stay in the history."""
-    with _errors(), _session(ledger, create=False) as session:
+    with errors(), open_ledger(ledger, create=False) as session:
         if not reason.strip():
             raise CommandError("--reason must say why")
         outcome = session.app.rollback(lineage, version, reason)
         session.refresh()
         if as_json:
-            _print_json(outcome.to_dict())
+            print_json(outcome.to_dict())
         elif outcome.recorded:
             console.print(f"⏪ Rolled back: version {outcome.version} is the best again (was version {outcome.from_version})", highlight=False)
         else:
@@ -477,18 +429,13 @@ def replay(
     lineage: str = LineageOption,
 ) -> None:
     """Every read model as it stood when a version was adopted: the status plus the history."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         view = session.view
         if from_events:
-            from projections.asof import position_of_version
-
-            position = position_of_version(view, lineage, to)
-            if position is None:
-                raise NotInView(f"lineage {lineage!r} has no version {to}")
-            view = build_as_of(session.app, position)
+            view = build_as_of(session.app, version_position(view, lineage, to))
         data = replay_state(view, lineage, to, source_of=session.app.source)
         if as_json:
-            _print_json(data)
+            print_json(data)
             return
         metrics = (data["metrics"] or {}).get("summary") or {}
         console.print(
@@ -513,7 +460,7 @@ def export(
     lineage: str = LineageOption,
 ) -> None:
     """Write the read models to a JSON document, the history to CSV, or the report's HTML page."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         formats = (*exporters.FORMATS, "html")
         if fmt not in formats:
             raise CommandError(f"--format must be one of {', '.join(formats)}, not {fmt!r}")
@@ -525,19 +472,12 @@ def export(
             report = {"path": str(out), "format": fmt, "rows": info["candidates"], "position": info["position"],
                       "version": info["version"]}
             if as_json:
-                _print_json(report)
+                print_json(report)
             else:
                 console.print(f"wrote the report of v{info['version']} ({info['candidates']} candidates, html) to {out}",
                               highlight=False)
             return
-        position = None
-        if to is not None:
-            from projections.asof import position_of_version
-
-            position = position_of_version(session.view, lineage, to)
-            if position is None:
-                known = [v["version"] for v in version_list(session.view, lineage)]
-                raise NotInView(f"lineage {lineage!r} has no version {to} (versions: {f'0..{known[-1]}' if known else 'none yet'})")
+        position = None if to is None else version_position(session.view, lineage, to)
         data = full(session.view, lineage, position, source_of=session.app.source)
         if fmt == "json":
             text, rows = exporters.to_json(data), len(data["history"])
@@ -546,7 +486,7 @@ def export(
         exporters.write(str(out), text)
         report = {"path": str(out), "format": fmt, "rows": rows, "position": position, "version": data["version"]}
         if as_json:
-            _print_json(report)
+            print_json(report)
         else:
             console.print(f"wrote {rows} candidates ({fmt}) to {out}", highlight=False)
 
@@ -560,14 +500,14 @@ def events(
     lineage: str = LineageOption,
 ) -> None:
     """The raw event log with positions, optionally filtered by type."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         app = session.app
         members = None if all_lineages else _lineage_members(session, lineage)
         found = [e for e in app.stored_events(types=list(types or [])) if members is None or e["originator_id"] in members]
         if limit:
             found = found[-limit:]
         if as_json:
-            _print_json(found)
+            print_json(found)
             return
         table = Table(title=f"{len(found)} events" + ("" if all_lineages else f" of lineage '{lineage}'"))
         for name in ("pos", "time", "type", "aggregate", "details"):

@@ -23,9 +23,8 @@ from typing import Any, Optional
 
 import typer
 
-from runner.ledger_commands import (
-    CommandError, JsonOption, LedgerOption, LineageOption, _errors, _first_line, _print_json, _session, console,
-)
+from runner.cli_options import JsonOption, LedgerOption, LineageOption
+from runner.cli_support import CommandError, errors, first_line, narrator, open_ledger, print_json, version_position
 
 RD_CODECS = ("jpeg", "webp", "x264")
 REPORT_QUALITIES = (20, 40, 60, 80)
@@ -194,21 +193,14 @@ def build_report(session: Any, lineage: str, to: int | None = None, qualities=RE
                  measure: bool = True, say=lambda text: None) -> tuple[str, dict]:
     """The page's HTML and a summary of what it shows (the --json document)."""
     from ledger.errors import SuiteMismatch
-    from projections.asof import position_of_version
-    from projections.current_best import versions as version_list
     from projections.report import gather, render
-    from projections.state import NotInView, status as status_state
+    from projections.state import status as status_state
     from runner.clips import InputError
     from runner.lineage_setup import lineage_suite
 
     view = session.view
     status_state(view, lineage)  # a clear error for an unknown lineage
-    position = None
-    if to is not None:
-        position = position_of_version(view, lineage, to)
-        if position is None:
-            known = [v["version"] for v in version_list(view, lineage)]
-            raise NotInView(f"lineage {lineage!r} has no version {to} (versions: {f'0..{known[-1]}' if known else 'none yet'})")
+    position = None if to is None else version_position(view, lineage, to)
     data = gather(view, lineage, position, source_of=session.app.source)
     version = data["version"]
     rd = None
@@ -220,7 +212,7 @@ def build_report(session: Any, lineage: str, to: int | None = None, qualities=RE
                 f"on {len(real)} real clip{'s' if len(real) != 1 else ''}...")
             rd = rd_curves(data["best"]["source"], version, suite, qualities)
         except (SuiteMismatch, InputError, OSError) as exc:
-            rd = {"error": _first_line(exc)}
+            rd = {"error": first_line(exc)}
             say(f"⚠️  Rate-distortion curves not measured: {rd['error']}")
     generated = datetime.now(timezone.utc).isoformat()
     text = render(data, rd, to=to, generated_at=generated)
@@ -272,16 +264,16 @@ def report(
     """Write a self-contained HTML report: timeline, candidates, RD curves against JPEG/WebP/x264, costs, versions."""
     from projections import export as exporters
 
-    say = (lambda text: None) if as_json else (lambda text: console.print(text, markup=False, highlight=False, soft_wrap=True))
-    with _errors():
+    say = narrator(quiet=as_json, markup=False)
+    with errors():
         qualities = _parse_qualities(quality)
-        with _session(ledger) as session:
+        with open_ledger(ledger) as session:
             text, info = build_report(session, lineage, to, qualities, measure=not no_rd, say=say)
         exporters.write(str(out), text)
         info["path"] = str(out)
         info["bytes"] = len(text.encode("utf-8"))
         if as_json:
-            _print_json(info)
+            print_json(info)
             return
         bd = (info["rd"] or {}).get("bd_rate") or {}
         parts = [f"{clip}: " + ", ".join(f"{c} {v:+.1f}%" if v is not None else f"{c} n/a" for c, v in rates.items())

@@ -11,9 +11,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ledger.errors import USER_ERRORS
 from runner import container
-from runner.ledger_commands import (
-    JsonOption, LedgerOption, LineageOption, CommandError, _errors, _print_json, _session, console,
+from runner.cli_options import (
+    FpsOption, FramesOption, JsonOption, LedgerOption, LineageInputOption, LineageMaxSizeOption, LineageOption,
+    OneClipFpsOption, OneClipFramesOption, OneClipMaxSizeOption,
 )
+from runner.cli_support import CommandError, console, errors, narrator, open_ledger, print_json
 from runner.lineage_setup import PolicyOptions, open_lineage
 from runner.sandbox import Sandbox
 
@@ -23,10 +25,10 @@ PLANNERS = ("offline", "claude", "replay")
 def run(
     iterations: int = typer.Option(10, "--iterations", min=1, help="Planner iterations to make in this run."),
     planner: str = typer.Option("offline", "--planner", help="offline (default, no key), claude, or replay."),
-    inputs: Optional[list[str]] = typer.Option(None, "--input", help="Clips for a new lineage (repeatable)."),
-    frames: Optional[int] = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input."),
-    max_size: Optional[str] = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH."),
-    fps: Optional[float] = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt."),
+    inputs: Optional[list[str]] = LineageInputOption,
+    frames: Optional[int] = FramesOption,
+    max_size: Optional[str] = LineageMaxSizeOption,
+    fps: Optional[float] = FpsOption,
     seed: int = typer.Option(0, "--seed", help="Seed of the offline planner's random choices."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1, help="Candidates tested in parallel."),
     budget_usd: Optional[float] = typer.Option(None, "--budget-usd", min=0.0, help="Stop before the claude planner could spend more."),
@@ -42,8 +44,8 @@ def run(
     from runner.loop import Evolution
     from runner.planners.base import PlannerFailed
 
-    say = (lambda text: None) if as_json else (lambda text: console.print(text, highlight=False, soft_wrap=True))
-    with _errors():
+    say = narrator(quiet=as_json)
+    with errors():
         if planner not in PLANNERS:
             raise CommandError(f"--planner must be one of {', '.join(PLANNERS)}, not {planner!r}")
         try:
@@ -51,7 +53,7 @@ def run(
                               replay_lineage=replay_lineage)
         except PlannerFailed as failed:
             raise CommandError(str(failed)) from None
-        with _session(ledger, create=True) as session:
+        with open_ledger(ledger, create=True) as session:
             with Sandbox() as sandbox:
                 state, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
                                                PolicyOptions(), say, sandbox)
@@ -68,7 +70,7 @@ def run(
             best = session.app.lineage(lineage).best
             result = summary.to_dict() | {"version": best["version"], "sha256": best["sha256"]}
             if as_json:
-                _print_json(result)
+                print_json(result)
             else:
                 ended = f" ({summary.stopped})" if summary.stopped else ""
                 say(f"🏁 {summary.iterations} iterations{ended}: {len(summary.adopted)} adopted "
@@ -97,9 +99,9 @@ def compress(
     output: Path = typer.Argument(..., help="The .clv file to write."),
     version: str = typer.Option("best", "--version", help="A recorded version number, or best."),
     quality: Optional[int] = typer.Option(None, "--quality", min=0, max=100, help="Default: the version's matched quality."),
-    frames: Optional[int] = typer.Option(None, "--frames", min=1, help="Use at most N frames."),
-    max_size: Optional[str] = typer.Option(None, "--max-size", help="Scale down to fit WxH."),
-    fps: Optional[float] = typer.Option(None, "--fps", min=0.001, help="Frame rate of a PNG folder without fps.txt."),
+    frames: Optional[int] = OneClipFramesOption,
+    max_size: Optional[str] = OneClipMaxSizeOption,
+    fps: Optional[float] = OneClipFpsOption,
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
@@ -108,7 +110,7 @@ def compress(
     from runner.clips import parse_size, load_clip
     from runner.evaluator import clip_config
 
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         app = session.app
         number = app.resolve_version(lineage, version)
         shown = app.show(lineage, number)
@@ -129,7 +131,7 @@ def compress(
         report = {"output": str(output), "version": number, "sha256": shown["sha256"], "frames": clip.count,
                   "quality": chosen_quality, "bytes": output.stat().st_size, "raw_bytes": clip.raw_bytes}
         if as_json:
-            _print_json(report)
+            print_json(report)
         else:
             console.print(f"💾 {output}: {clip.count} frames with v{number} at quality {chosen_quality}, "
                           f"{report['bytes']} bytes (raw {clip.raw_bytes}, ratio {clip.raw_bytes / report['bytes']:.1f})")
@@ -142,7 +144,7 @@ def decompress(
     ledger: Optional[str] = LedgerOption,
 ) -> None:
     """Decode a .clv file with exactly the codec version that wrote it."""
-    with _errors(), _session(ledger) as session:
+    with errors(), open_ledger(ledger) as session:
         app = session.app
         try:
             header, payload = container.read(input_path)
@@ -164,7 +166,7 @@ def decompress(
         report = {"output": str(output), "frames": len(result.decoded), "version": header.version,
                   "sha256": header.sha256, "format": written}
         if as_json:
-            _print_json(report)
+            print_json(report)
         else:
             console.print(f"🎞️  {output}: {len(result.decoded)} frames decoded with v{header.version} ({written})")
 
