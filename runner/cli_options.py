@@ -23,7 +23,6 @@ SubmitInputOption = typer.Option(
 )
 FramesOption = typer.Option(None, "--frames", min=1, help="Use at most N frames of each input.")
 MaxSizeOption = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH, e.g. 352x288.")
-LineageMaxSizeOption = typer.Option(None, "--max-size", help="Scale inputs down to fit WxH.")
 FpsOption = typer.Option(None, "--fps", min=0.001, help="Frame rate of PNG folders without fps.txt.")
 
 # `compress` reads one input.

@@ -23,7 +23,7 @@ from projections.projection import build_as_of
 from projections.session import Session
 from projections.state import full, replay as replay_state, status as status_state
 from runner.cli_options import (
-    FpsOption, FramesOption, JsonOption, LedgerOption, LineageMaxSizeOption, LineageOption, SubmitInputOption,
+    FpsOption, FramesOption, JsonOption, LedgerOption, MaxSizeOption, LineageOption, SubmitInputOption,
 )
 from runner.cli_support import (
     CommandError, console, errors, first_line, narrator, open_ledger, print_json, read_candidate, version_position,
@@ -57,7 +57,7 @@ def submit(
     rationale: str = typer.Option("", "--rationale", help="Why this candidate should be better."),
     inputs: Optional[list[str]] = SubmitInputOption,
     frames: Optional[int] = FramesOption,
-    max_size: Optional[str] = LineageMaxSizeOption,
+    max_size: Optional[str] = MaxSizeOption,
     fps: Optional[float] = FpsOption,
     planner: str = typer.Option("human", "--planner", help="Who wrote the candidate."),
     target_psnr: Optional[float] = typer.Option(None, "--target-psnr", help="Policy for a new lineage: PSNR-Y target in dB (35)."),

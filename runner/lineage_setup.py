@@ -47,12 +47,17 @@ class PolicyOptions:
                                   "use --lineage NAME for another lineage")
 
 
-def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
-    """The default suite, or exactly the clips given with --input."""
+def max_size_option(max_size: str | None) -> tuple[int, int] | None:
+    """--max-size WxH as a (width, height), or None where it was not given."""
     try:
-        size = parse_size(max_size) if max_size else None
+        return parse_size(max_size) if max_size else None
     except ValueError as exc:
         raise OptionError(f"--max-size: {exc}") from None
+
+
+def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
+    """The default suite, or exactly the clips given with --input."""
+    size = max_size_option(max_size)
     if not inputs:
         return default_suite()
     return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)

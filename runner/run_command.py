@@ -12,11 +12,11 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from ledger.errors import USER_ERRORS
 from runner import container
 from runner.cli_options import (
-    FpsOption, FramesOption, JsonOption, LedgerOption, LineageInputOption, LineageMaxSizeOption, LineageOption,
+    FpsOption, FramesOption, JsonOption, LedgerOption, LineageInputOption, MaxSizeOption, LineageOption,
     OneClipFpsOption, OneClipFramesOption, OneClipMaxSizeOption,
 )
 from runner.cli_support import CommandError, console, errors, narrator, open_ledger, print_json
-from runner.lineage_setup import PolicyOptions, open_lineage
+from runner.lineage_setup import PolicyOptions, max_size_option, open_lineage
 from runner.sandbox import Sandbox
 
 PLANNERS = ("offline", "claude", "replay")
@@ -27,7 +27,7 @@ def run(
     planner: str = typer.Option("offline", "--planner", help="offline (default, no key), claude, or replay."),
     inputs: Optional[list[str]] = LineageInputOption,
     frames: Optional[int] = FramesOption,
-    max_size: Optional[str] = LineageMaxSizeOption,
+    max_size: Optional[str] = MaxSizeOption,
     fps: Optional[float] = FpsOption,
     seed: int = typer.Option(0, "--seed", help="Seed of the offline planner's random choices."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1, help="Candidates tested in parallel."),
@@ -107,7 +107,7 @@ def compress(
     lineage: str = LineageOption,
 ) -> None:
     """Encode a real video with a recorded codec version, in the sandbox."""
-    from runner.clips import parse_size, load_clip
+    from runner.clips import load_clip
     from runner.evaluator import clip_config
 
     with errors(), open_ledger(ledger) as session:
@@ -115,11 +115,7 @@ def compress(
         number = app.resolve_version(lineage, version)
         shown = app.show(lineage, number)
         chosen_quality = quality if quality is not None else _matched_quality(app, lineage, number)
-        try:
-            size = parse_size(max_size) if max_size else None
-        except ValueError as exc:
-            raise CommandError(f"--max-size: {exc}") from None
-        clip = load_clip(input_path, frames=frames, max_size=size, fps=fps)
+        clip = load_clip(input_path, frames=frames, max_size=max_size_option(max_size), fps=fps)
         config = clip_config(clip, chosen_quality)
         with Sandbox() as sandbox:
             result = sandbox.run(shown["source"], clip.frames, config, keep_payload=True)
