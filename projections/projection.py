@@ -10,11 +10,9 @@ one domain event and records it with its tracking in one transaction, so it can 
 driven by the library's ProjectionRunner (PostgreSQL). `catch_up` is what the command line
 uses: it reads the application's notification log after the view's tracking position and
 applies it in batches, each batch one transaction with the tracking of its last event. Its
-events are read as plain JSON facts (log.py's plain rows, their JSON decoded without building
-event objects) when the application stores plain JSON, which keeps a rebuild of a long log
-quick; otherwise through the application's mapper. A page of rows is read at once but each
-event is decoded only as it is applied, so one event's decoded attributes are alive at a
-time (decoding a whole page first was slower). `rebuild` empties the view and catches up from
+events are read as plain JSON facts (the store's own JSON, decoded without building event
+objects) when the application stores plain JSON, which keeps a rebuild of a long log quick;
+otherwise through the application's mapper. `rebuild` empties the view and catches up from
 nothing. `build_as_of` builds a private in-memory view from the events up to a position: a
 replay straight from the log, used to audit the as-of queries.
 """
@@ -23,18 +21,16 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections.abc import Iterator
 from typing import Any, NamedTuple
 
 from eventsourcing.application import Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Tracking
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notification, Tracking
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
 from domain.analysis import Analysis
 from domain.candidate import Candidate
 from domain.lineage import Lineage
-from projections.log import notification, read_page
 from projections.view import COLUMNS, Changes, LedgerView, dumps, memory_view
 
 BATCH = 5000
@@ -56,13 +52,14 @@ class Fact(NamedTuple):
         return cls(str(event.originator_id), event.timestamp.isoformat(), data)
 
     @classmethod
-    def from_state(cls, originator_id: str, state: bytes | str) -> "Fact | None":
+    def from_notification(cls, notification: Notification) -> "Fact | None":
         """The fact straight from the stored JSON; None where that JSON needs the mapper (upcasting)."""
-        data = _decode(state if isinstance(state, str) else bytes(state).decode("utf-8"))
+        state = notification.state
+        data = _decode(state.decode("utf-8") if isinstance(state, (bytes, bytearray, memoryview)) else state)
         stamp = data.pop("timestamp", None)
         if "class_version" in data or not isinstance(stamp, dict) or stamp.get("_type_") != "datetime_iso":
             return None
-        return cls(originator_id, stamp["_data_"], data)
+        return cls(str(notification.originator_id), stamp["_data_"], data)
 
 
 class LedgerProjection(Projection[LedgerView]):
@@ -298,39 +295,27 @@ def catch_up(
     view now stands.
     """
     projection = LedgerProjection(view)
-    facts = _facts if _plain_json(app) and not use_mapper else _facts_by_mapper
+    plain = _plain_json(app) and not use_mapper
     position = view.max_tracking_id(app.name) or 0
     while upto is None or position < upto:
-        last = None
-        for last, topic, fact in facts(app, position + 1, batch, upto):
-            projection.apply(topic, fact, last)
-        if last is None:
+        notifications = app.recorder.select_notifications(
+            start=position + 1, limit=batch, stop=upto, topics=LedgerProjection.topics
+        )
+        if not notifications:
             break
+        for n in notifications:
+            fact = Fact.from_notification(n) if plain else None
+            if fact is None:
+                fact = Fact.from_event(app.mapper.to_domain_event(n))
+            projection.apply(n.topic, fact, n.id)
         try:
-            projection.flush(Tracking(app.name, last))
+            projection.flush(Tracking(app.name, notifications[-1].id))
         except IntegrityError:
             projection.discard()
             position = view.max_tracking_id(app.name) or 0
             continue
-        position = last
+        position = notifications[-1].id
     return position
-
-
-def _facts(app: Application, start: int, limit: int, stop: int | None) -> Iterator[tuple[int, str, Fact]]:
-    """One page of the log as (position, topic, fact), each decoded from its stored JSON as it is reached."""
-    for row in read_page(app, start, limit, stop, LedgerProjection.topics):
-        position, originator_id, _, topic, state = row
-        fact = Fact.from_state(originator_id, state)
-        if fact is None:
-            fact = Fact.from_event(app.mapper.to_domain_event(notification(row)))
-        yield position, topic, fact
-
-
-def _facts_by_mapper(app: Application, start: int, limit: int, stop: int | None) -> Iterator[tuple[int, str, Fact]]:
-    """The same, through the application's mapper (a cipher, compression, or for comparison)."""
-    topics = LedgerProjection.topics
-    for n in app.recorder.select_notifications(start=start, limit=limit, stop=stop, topics=topics):
-        yield n.id, n.topic, Fact.from_event(app.mapper.to_domain_event(n))
 
 
 def rebuild(app: Application, view: LedgerView, *, batch: int = BATCH) -> int:

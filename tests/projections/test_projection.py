@@ -12,7 +12,6 @@ from domain.ids import sha256_of
 from projections import export
 from projections.asof import position_of_version
 from projections.history import history
-from projections.log import notification, read_page
 from projections.projection import LedgerProjection, build_as_of, catch_up, rebuild
 from projections.state import NotInView, full, replay, status
 from projections.view import memory_view
@@ -45,18 +44,6 @@ def test_rebuilt_from_nothing_equals_the_incremental_view(ledger_url, suite, res
         assert by_mapper.dump() == incremental
         rebuild(s.app, s.view)  # in place
         assert s.view.dump() == incremental
-
-
-def test_a_page_of_plain_rows_is_the_librarys_notifications(ledger_url, suite, results):
-    with open_ledger(ledger_url) as s:
-        run_ops(s, suite, results, OPS)
-        end = s.app.max_position()
-        pages = [(1, 10**6, None, ()), (3, 7, end - 2, LedgerProjection.topics), (end + 1, 5, None, ())]
-        for start, limit, stop, topics in pages:
-            rows = read_page(s.app, start, limit, stop, topics)
-            expected = s.app.recorder.select_notifications(start=start, limit=limit, stop=stop, topics=topics)
-            assert [notification(row) for row in rows] == list(expected)
-            assert [row[1] for row in rows] == [str(n.originator_id) for n in expected]
 
 
 def test_the_read_models_as_of_every_position_equal_a_replay_up_to_it(sqlite_url, suite, results):
