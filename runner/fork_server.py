@@ -91,6 +91,7 @@ class ForkServer:
         self._kind, self._payload, self._filled = b"", None, 0
         self._stderr_tail = bytearray()
         self._child_running = False  # a job was sent and the server has not yet reported its end
+        self.greeted = False  # the running server has said HELLO
 
     # --- life cycle ---
 
@@ -146,9 +147,8 @@ class ForkServer:
         return sorted(self._python_roots() | {"/usr", "/lib", "/lib64"})
 
     def launch(self) -> None:
-        """Start the server process and send its settings; `await_hello` finishes the start.
-
-        Split in two so that a sandbox can start both of its servers at once.
+        """Start the server process, unless it runs, and send its settings; `await_hello`
+        finishes the start. Split in two so that servers start while the host does other work.
         """
         if self.process is not None:
             return
@@ -170,7 +170,7 @@ class ForkServer:
         self.inbox.clear()
         self._outgoing.clear()
         self._header.clear()
-        self._payload, self._child_running = None, False
+        self._payload, self._child_running, self.greeted = None, False, False
         self._stderr_tail = bytearray()  # its own, so that a dying server's thread cannot mix in
         threading.Thread(target=_drain, args=(self.process.stderr, self._stderr_tail), daemon=True).start()
         limits = {key: value for key, value in asdict(self.limits).items()
@@ -179,6 +179,9 @@ class ForkServer:
         self.send_json(protocol.SETUP, {"role": self.role, "readable": self.readable(), "layers": layers, "limits": limits})
 
     def await_hello(self) -> None:
+        """Wait for a launched server's greeting (at once where it has already come)."""
+        if self.greeted:
+            return
         try:
             kind, _ = self.receive(time.monotonic() + STARTUP_SECONDS)
         except Stopped as stopped:
@@ -187,6 +190,7 @@ class ForkServer:
         if kind != protocol.HELLO:
             self.stop()
             raise RuntimeError("the sandbox did not start: unexpected greeting")
+        self.greeted = True
 
     def stop(self) -> None:
         """Kill the server and everything below it; the next job starts a fresh one."""

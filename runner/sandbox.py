@@ -122,6 +122,9 @@ class Sandbox:
         self._ready(servers)
         run = _Run(self, config, frames if frames is not None else payload, encoding=frames is not None)
         result = run.execute(source)
+        for server in servers:
+            if server.process is None:
+                server.launch()  # a stopped server warms up while the caller works on the result
         if keep_payload and result.verdict.ok:
             result.payload = run.payload
         result.verdict = self._verdict(result.verdict)
@@ -132,10 +135,8 @@ class Sandbox:
         """Every server running, with no earlier child still winding down; both start at once."""
         for server in servers:
             server.settle()
-        starting = [server for server in servers if server.process is None]
-        for server in starting:
             server.launch()
-        for server in starting:
+        for server in servers:
             server.await_hello()
 
     def _verdict(self, verdict: Verdict) -> Verdict:

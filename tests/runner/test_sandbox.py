@@ -156,8 +156,10 @@ def test_no_processes_left_behind(clip):
         assert box.run(SEED_SOURCE, frames, config).verdict.ok
         pids = [box.encoder.process.pid, box.decoder.process.pid]
         assert box.run(candidate("hang_python"), frames, config).verdict.category == "timeout"
-        assert box.encoder.process is None  # the hung encoder's whole tree was killed
-    for pid in pids:
+        with pytest.raises(ProcessLookupError):  # the hung encoder's whole tree was killed at once
+            os.kill(pids[0], 0)
+        replacements = [box.encoder.process.pid, box.decoder.process.pid]  # already starting afresh
+    for pid in pids + replacements:
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
 
