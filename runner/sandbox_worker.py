@@ -15,6 +15,7 @@ import ctypes
 import gc
 import json
 import os
+import re
 import signal
 import struct
 import sys
@@ -257,18 +258,56 @@ def describe(event: str, args, kind=type, text=repr, plain=(str, bytes, int)) ->
     return event
 
 
+# collections.namedtuple (and typing.NamedTuple) builds each class's __new__ by evaluating
+# this template: a lambda that makes a tuple. Field names are identifiers it has checked.
+NAMEDTUPLE_TEMPLATE = re.compile(rb"lambda _cls, ([A-Za-z][A-Za-z0-9_]*(, [A-Za-z][A-Za-z0-9_]*)*,?)?: "
+                                 rb"_tuple_new\(_cls, \(\1\)\)")
+
+
 def install_tripwire(channel: Channel, own_code) -> None:
     """An audit hook that ends the child at the first forbidden operation.
 
     It is the earliest layer, not the boundary: it names what was attempted, and the
-    layers below stop whatever gets past it.
+    layers below stop whatever gets past it. What the standard library does on the
+    candidate's behalf for a named tuple or a TypeVar passes: the named tuple template's
+    compilation and its one evaluation, that lambda's defaults, a look at the candidate's
+    own frame for its module name, and the new class's module, name and tuple base.
     """
     report, describe_, allowed, kind = violation_reporter(channel), describe, ALLOWED_IMPORTS, type
+    template, own_file, frame_type, function_type = (
+        NAMEDTUPLE_TEMPLATE.fullmatch, own_code.co_filename, type(sys._getframe()), type(install_tripwire))
+    template_compiled = [False]  # its evaluation, the next exec, may pass once
+    looking = [False]
+
+    def file_of(frame_or_function) -> str:
+        """Where its code was compiled from. Reading that is an audit event too: the hook's own."""
+        looking[0] = True
+        try:
+            code = frame_or_function.f_code if kind(frame_or_function) is frame_type else frame_or_function.__code__
+            return code.co_filename
+        finally:
+            looking[0] = False
 
     def tripwire(event: str, args) -> None:
-        if event == "exec" and args and args[0] is own_code:
+        if looking[0] or event == "exec" and args and args[0] is own_code:
             return
         if event == "import" and args and kind(args[0]) is str and args[0].partition(".")[0] in allowed:
+            return
+        # Only exact built-in types are compared, so that no candidate __eq__ runs in here.
+        if event == "compile" and len(args) == 2 and kind(args[0]) is bytes and template(args[0]) \
+                and kind(args[1]) is str and args[1] == "<string>":
+            template_compiled[0] = True
+            return
+        if event == "exec" and template_compiled[0] and args and args[0].co_filename == "<string>":
+            template_compiled[0] = False
+            return
+        if event == "sys._getframe" and args and kind(args[0]) is frame_type and file_of(args[0]) == own_file:
+            return
+        if event == "object.__setattr__" and len(args) == 3 and kind(args[1]) is str and (
+                args[1] == "__module__" and kind(args[2]) is str and args[2] == "candidate"
+                or args[1] == "__qualname__" and kind(args[2]) is str
+                or args[1] == "__bases__" and kind(args[2]) is tuple and len(args[2]) == 1 and args[2][0] is tuple
+                or args[1] == "__defaults__" and kind(args[0]) is function_type and file_of(args[0]) == "<string>"):
             return
         report(describe_(event, args))
 

@@ -231,3 +231,37 @@ def test_decode_alone_reads_recorded_bytes(sandbox, clip):
     decoded = sandbox.decode(source, encoded.payload, config)
     assert decoded.verdict.ok and decoded.sizes == encoded.sizes
     assert all(np.array_equal(a, b) for a, b in zip(frames, decoded.decoded))
+
+
+def test_named_tuples_and_type_variables_do_not_trip_the_audit_hook(sandbox, clip):
+    # The standard library compiles a template, reads the caller's frame and sets the new class's
+    # module on the candidate's behalf; model-written codecs use these, and must not be violations.
+    source = '''
+import collections
+import typing
+
+import numpy as np
+
+Block = collections.namedtuple("Block", "row col", defaults=(0,))
+T = typing.TypeVar("T")
+
+
+class Shape(typing.NamedTuple):
+    height: int
+    width: int = 3
+
+
+def compress_video_frame(frame, frame_index, config):
+    block = Block(frame_index)
+    return bytes([block.row % 256, block.col]) + frame.tobytes()
+
+
+def decompress_video_frame(data, frame_index, config):
+    shape = Shape(config["height"], config["width"])
+    return np.frombuffer(data[2:], np.uint8).reshape(shape.height, shape.width, 3)
+'''
+    frames, config = clip
+    result = sandbox.run(source, frames, config)
+    assert result.verdict.ok, result.verdict
+    assert "audit hook" in result.layers
+    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
