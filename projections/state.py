@@ -59,11 +59,16 @@ def replay(view: LedgerView, lineage: str, version: int, *, source_of: SourceOf 
     """Every read model as it stood when version was adopted: the status shape plus "history"."""
     if view.row("cl_lineages", (lineage,)) is None:
         raise NotInView(f"no lineage {lineage!r} in this ledger")
+    return full(view, lineage, version_position(view, lineage, version), source_of=source_of)
+
+
+def version_position(view: LedgerView, lineage: str, version: int) -> int:
+    """The log position at which a version was adopted; NotInView, naming the versions there are, if none."""
     position = position_of_version(view, lineage, version)
     if position is None:
         known = [v["version"] for v in versions(view, lineage)]
         raise NotInView(f"lineage {lineage!r} has no version {version} (versions: {f'0..{known[-1]}' if known else 'none yet'})")
-    return full(view, lineage, position, source_of=source_of)
+    return position
 
 
 def full(view: LedgerView, lineage: str, position: int | None = None, *, source_of: SourceOf | None = None) -> dict:

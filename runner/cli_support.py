@@ -18,7 +18,6 @@ from rich.console import Console
 
 from ledger.errors import USER_ERRORS
 from ledger.store import parse_url, resolve_url
-from projections.current_best import versions as version_list
 from projections.session import Session, open_session
 from projections.state import NotInView
 
@@ -79,15 +78,3 @@ def read_candidate(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read candidate '{path}': {getattr(exc, 'strerror', None) or exc}") from None
-
-
-def version_position(view: Any, lineage: str, version: int) -> int:
-    """The log position at which a version was adopted; NotInView, naming the versions there are, if none."""
-    from projections.asof import position_of_version
-
-    position = position_of_version(view, lineage, version)
-    if position is None:
-        known = [v["version"] for v in version_list(view, lineage)]
-        raise NotInView(f"lineage {lineage!r} has no version {version} "
-                        f"(versions: {f'0..{known[-1]}' if known else 'none yet'})")
-    return position

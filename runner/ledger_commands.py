@@ -21,12 +21,12 @@ from projections import export as exporters
 from projections.history import history as history_rows
 from projections.projection import build_as_of
 from projections.session import Session
-from projections.state import full, replay as replay_state, status as status_state
+from projections.state import full, replay as replay_state, status as status_state, version_position
 from runner.cli_options import (
     FpsOption, FramesOption, JsonOption, LedgerOption, MaxSizeOption, LineageOption, SubmitInputOption,
 )
 from runner.cli_support import (
-    CommandError, console, errors, first_line, narrator, open_ledger, print_json, read_candidate, version_position,
+    CommandError, console, errors, first_line, narrator, open_ledger, print_json, read_candidate,
 )
 from runner.evaluator import test_candidate
 from runner.lineage_setup import PolicyOptions, lineage_suite, open_lineage

@@ -23,8 +23,9 @@ from typing import Any, Optional
 
 import typer
 
+from projections.state import version_position
 from runner.cli_options import JsonOption, LedgerOption, LineageOption
-from runner.cli_support import CommandError, errors, first_line, narrator, open_ledger, print_json, version_position
+from runner.cli_support import CommandError, errors, first_line, narrator, open_ledger, print_json
 
 RD_CODECS = ("jpeg", "webp", "x264")
 REPORT_QUALITIES = (20, 40, 60, 80)
