@@ -27,6 +27,7 @@ import tempfile
 import threading
 import time
 from collections import deque
+from itertools import islice
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -254,7 +255,7 @@ class ForkServer:
 
     def flush(self) -> None:
         """Write as much of the queued messages as the pipe takes now."""
-        pieces = [piece for message in list(self._outgoing)[:16] for piece in message]
+        pieces = [piece for message in islice(self._outgoing, 16) for piece in message]
         try:
             written = os.writev(self.stdin, pieces)
         except BlockingIOError:
