@@ -22,12 +22,12 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-from runner.bdrate import bd_rate  # noqa: E402
-from runner.clips import default_suite  # noqa: E402
-from runner.codecgen import Genome, render, seed_genomes  # noqa: E402
-from runner.evaluator import measure_point  # noqa: E402
-from runner.inprocess import InProcessRunner  # noqa: E402
-from runner.references import available_codecs, reference_ladder  # noqa: E402
+from runner.evaluation.bdrate import bd_rate  # noqa: E402
+from runner.evaluation.clips import default_suite  # noqa: E402
+from runner.evaluation.evaluator import measure_point  # noqa: E402
+from runner.evaluation.references import available_codecs, reference_ladder  # noqa: E402
+from runner.planners.offline.codecgen import Genome, render, seed_genomes  # noqa: E402
+from runner.sandbox.inprocess import InProcessRunner  # noqa: E402
 
 LADDER = (10, 30, 50, 70, 90)
 

@@ -46,9 +46,9 @@ JPEG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
 def real_results() -> tuple[dict, dict, dict, float]:
     """The seed's and a JPEG candidate's real test results on the default suite, and the JPEG test's time."""
     from domain.seed import SEED_SOURCE
-    from runner.clips import default_suite
-    from runner.evaluator import test_candidate
-    from runner.sandbox import Sandbox
+    from runner.evaluation.clips import default_suite
+    from runner.evaluation.evaluator import test_candidate
+    from runner.sandbox.pipeline import Sandbox
 
     suite = default_suite()
     with Sandbox() as sandbox:

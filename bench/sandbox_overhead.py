@@ -24,10 +24,10 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from runner.clips import Clip, default_suite
-from runner.evaluator import DEFAULT_QUALITIES, measure_point
-from runner.inprocess import InProcessRunner
-from runner.sandbox import Sandbox
+from runner.evaluation.clips import Clip, default_suite
+from runner.evaluation.evaluator import DEFAULT_QUALITIES, measure_point
+from runner.sandbox.inprocess import InProcessRunner
+from runner.sandbox.pipeline import Sandbox
 
 JPEG_CLASS = (Path(__file__).parent.parent / "examples" / "jpeg_imencode.py").read_text()
 

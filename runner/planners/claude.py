@@ -15,7 +15,7 @@ import json
 import anthropic
 
 from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped, Proposal
-from runner.validation import ALLOWED_MODULES, MAX_SOURCE_BYTES
+from runner.sandbox.validation import ALLOWED_MODULES, MAX_SOURCE_BYTES
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 MAX_TOKENS = 16000

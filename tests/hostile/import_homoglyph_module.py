@@ -4,9 +4,8 @@ does not fold, in the hope that a validator sees "not subprocess" and lets it th
 Expected: rejected statically (it is not on the allow-list, whatever it is); at runtime the
 guarded import trips (violation) or, with no audit layer, the module does not exist (failed).
 """
-import ѕubprocess
-
 import numpy as np
+import ѕubprocess
 
 
 def compress_video_frame(frame, frame_index, config):

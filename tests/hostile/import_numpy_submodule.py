@@ -5,9 +5,8 @@ Expected: rejected statically (submodules are allow-listed too); at runtime the 
 trips on the first file the import opens (violation); without it Landlock and bubblewrap
 keep the ledger unreadable.
 """
-import numpy.ma.mrecords
-
 import numpy as np
+import numpy.ma.mrecords
 
 
 def compress_video_frame(frame, frame_index, config):

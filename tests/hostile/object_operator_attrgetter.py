@@ -5,9 +5,9 @@ Expected: rejected statically (operator is neither importable nor reachable as a
 attribute, and dunder strings are refused); at runtime the guarded import trips
 (violation); the kernel layers refuse the write.
 """
+import bz2
 import operator
 
-import bz2
 import numpy as np
 
 

@@ -43,9 +43,9 @@ import pytest
 
 from domain.seed import SEED_SOURCE
 from domain.verdict import CATEGORIES
-from runner import sandbox_worker
-from runner.sandbox import Layers, Limits, Sandbox, bubblewrap_path
-from runner.validation import validate
+from runner.sandbox import worker as sandbox_worker
+from runner.sandbox.pipeline import Layers, Limits, Sandbox, bubblewrap_path
+from runner.sandbox.validation import validate
 
 HERE = Path(__file__).parent
 LIMITS = Limits(frame_seconds=3.0, cpu_seconds=10, memory_bytes=512 << 20)

@@ -72,7 +72,7 @@ def base_of(source: str) -> str:
 
 
 def tiny_suite():
-    from runner.clips import Clip, Suite, moving_pattern, stress_clips
+    from runner.evaluation.clips import Clip, Suite, moving_pattern, stress_clips
 
     pattern = moving_pattern(SIZE, 4)
     return Suite("tiny", (Clip("pattern", pattern.frames, 30.0, "real"), *stress_clips(SIZE, 2)))
@@ -95,7 +95,7 @@ class Recorded:
 
 
 def validate(source: str) -> list:
-    from runner.validation import validate as real_validate
+    from runner.sandbox.validation import validate as real_validate
 
     return real_validate(source)
 
@@ -108,8 +108,8 @@ def suite():
 @pytest.fixture(scope="session")
 def results(suite) -> dict[str, dict]:
     """sha256 -> the real evaluator's result on the tiny suite, for every source in sources()."""
-    from runner.evaluator import test_candidate
-    from runner.sandbox import Sandbox
+    from runner.evaluation.evaluator import test_candidate
+    from runner.sandbox.pipeline import Sandbox
 
     out = {}
     with Sandbox() as sandbox:

@@ -18,11 +18,9 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from runner import ledger_commands
+from runner.cli.app import app
 from tests.ledger.support import EXAMPLES, ROOT, SIZE, SYNTAX_ERROR, drop_schema, pg_available, pg_schema_url
 
-app = typer.Typer()
-ledger_commands.register(app)
 cli = CliRunner()
 
 
@@ -124,7 +122,7 @@ def tiny_input(tmp_path_factory):
     """A folder of four PNG frames: a real input, small enough to test quickly."""
     import cv2
 
-    from runner.clips import moving_pattern
+    from runner.evaluation.clips import moving_pattern
 
     folder = tmp_path_factory.mktemp("frames")
     for i, frame in enumerate(moving_pattern(SIZE, 4).frames):

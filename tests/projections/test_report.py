@@ -193,7 +193,7 @@ def _ladder(qualities, kbps: float, psnr: float) -> list[dict]:
     return [{"quality": q, "kbps": kbps * (1 + i), "psnr_y": psnr + 3 * i, "success": True} for i, q in enumerate(qualities)]
 
 
-RD = {  # what runner.report_command.rd_curves hands the renderer, with a failed point and a hostile clip name
+RD = {  # what runner.cli.report_command.rd_curves hands the renderer, with a failed point and a hostile clip name
     "version": 1, "qualities": [20, 40, 60, 80], "codecs": ["jpeg", "webp", "x264"], "isolation": "test", "error": None,
     "clips": [{
         "name": "pattern<1>", "kind": "real", "frames": 4, "width": 48, "height": 32, "fps": 30.0,

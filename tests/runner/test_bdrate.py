@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from runner.bdrate import bd_psnr, bd_rate
+from runner.evaluation.bdrate import bd_psnr, bd_rate
 
 ANCHOR = [(120.0, 30.1), (210.0, 33.0), (390.0, 36.2), (700.0, 39.1), (1300.0, 42.4)]
 

@@ -10,7 +10,7 @@ import cv2
 import numpy as np
 import pytest
 
-from runner.clips import (
+from runner.evaluation.clips import (
     Clip,
     InputError,
     Suite,
@@ -21,7 +21,7 @@ from runner.clips import (
     parse_size,
     scene_cut,
 )
-from runner.quality import psnr_y
+from runner.evaluation.quality import psnr_y
 
 
 @pytest.fixture(scope="module")

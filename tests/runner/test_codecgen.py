@@ -9,8 +9,8 @@ import random
 import numpy as np
 import pytest
 
-from runner import codecgen
-from runner.codecgen import (
+from runner.planners.offline import codecgen
+from runner.planners.offline.codecgen import (
     GENES,
     Genome,
     active_genes,
@@ -22,7 +22,7 @@ from runner.codecgen import (
     render,
     seed_genomes,
 )
-from runner.validation import validate
+from runner.sandbox.validation import validate
 
 ALLOWED_IMPORTS = {
     "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
@@ -35,7 +35,7 @@ FORBIDDEN_CALLS = {
 
 
 def static_problems(source: str) -> list[str]:
-    """This test's own reading of the sandbox rules (independent of runner.validation)."""
+    """This test's own reading of the sandbox rules (independent of runner.sandbox.validation)."""
     problems = []
     tree = ast.parse(source)
     for node in ast.walk(tree):

@@ -6,9 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from runner.clips import Suite, default_suite
-from runner.evaluator import evaluate_ladder, measure_point, test_candidate as run_adoption_test
-from runner.sandbox import Sandbox
+from runner.evaluation.clips import Suite, default_suite
+from runner.evaluation.evaluator import evaluate_ladder, measure_point
+from runner.evaluation.evaluator import test_candidate as run_adoption_test
+from runner.sandbox.pipeline import Sandbox
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 CANDIDATES = Path(__file__).parent.parent / "candidates"

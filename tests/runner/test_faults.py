@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from projections.projection import build_as_of
 from projections.session import open_session
-from runner.clips import bikes_path
+from runner.evaluation.clips import bikes_path
 
 ROOT = Path(__file__).parent.parent.parent
 TINY_CLIP = ["--input", bikes_path(), "--frames", "4", "--max-size", "96x64"]

@@ -18,13 +18,13 @@ import pytest
 
 from projections.projection import build_as_of
 from projections.session import open_session
-from runner import container
-from runner.clips import bikes_path, load_clip, parse_size
-from runner.evaluator import clip_config
-from runner.lineage_setup import PolicyOptions, open_lineage
-from runner.loop import Evolution
+from runner.cli import container
+from runner.evaluation.clips import bikes_path, load_clip, parse_size
+from runner.evaluation.evaluator import clip_config
+from runner.evolution.lineage_setup import PolicyOptions, open_lineage
+from runner.evolution.loop import Evolution
 from runner.planners.claude import ClaudePlanner
-from runner.sandbox import Sandbox
+from runner.sandbox.pipeline import Sandbox
 
 ROOT = Path(__file__).parent.parent.parent
 EXAMPLES = ROOT / "examples"

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from scipy.ndimage import gaussian_filter
 
-from runner.clips import default_suite
-from runner.quality import frame_metrics, luma, psnr_bgr, psnr_y, ssim_y
+from runner.evaluation.clips import default_suite
+from runner.evaluation.quality import frame_metrics, luma, psnr_bgr, psnr_y, ssim_y
 
 
 @pytest.fixture(scope="module")

@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 
 from domain.verdict import FAILED, OK, TIMEOUT, Verdict
-from runner.bdrate import bd_rate
-from runner.clips import Clip, default_suite
-from runner.measure import METRIC_KEYS, point_metrics, summarise
-from runner.references import (
+from runner.evaluation.bdrate import bd_rate
+from runner.evaluation.clips import Clip, default_suite
+from runner.evaluation.measure import METRIC_KEYS, point_metrics, summarise
+from runner.evaluation.references import (
     DEFAULT_LADDERS,
     REFERENCE_CODECS,
     available_codecs,

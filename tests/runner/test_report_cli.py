@@ -25,10 +25,15 @@ from typer.testing import CliRunner
 from projections.asof import position_of_version
 from projections.session import open_session
 from projections.state import status as status_state
-from runner.cli import app
-from runner.clips import bikes_path
+from runner.cli.app import app
+from runner.evaluation.clips import bikes_path
 from tests.projections.test_report import (
-    HOSTILE, SECTIONS, Page, assert_figures, assert_images_drawn, assert_self_contained,
+    HOSTILE,
+    SECTIONS,
+    Page,
+    assert_figures,
+    assert_images_drawn,
+    assert_self_contained,
 )
 
 ROOT = Path(__file__).parent.parent.parent

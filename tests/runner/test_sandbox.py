@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 from domain.seed import SEED_SOURCE
-from runner.clips import default_suite
-from runner.evaluator import clip_config
-from runner.sandbox import Layers, Limits, Sandbox, bubblewrap_path
+from runner.evaluation.clips import default_suite
+from runner.evaluation.evaluator import clip_config
+from runner.sandbox.pipeline import Layers, Limits, Sandbox, bubblewrap_path
 
 CANDIDATES = Path(__file__).parent.parent / "candidates"
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
@@ -134,7 +134,7 @@ def test_runtime_guard_catches_what_static_validation_would(clip):
 
 def test_without_bubblewrap_every_verdict_says_so(clip, monkeypatch):
     frames, config = clip
-    monkeypatch.setattr("runner.fork_server.bubblewrap_path", lambda: None)
+    monkeypatch.setattr("runner.sandbox.fork_server.bubblewrap_path", lambda: None)
     with Sandbox() as box:
         result = box.run(SEED_SOURCE, frames, config)
     assert result.verdict.ok

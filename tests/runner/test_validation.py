@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from domain.seed import SEED_SOURCE
-from runner.validation import MAX_SOURCE_BYTES, validate
+from runner.sandbox.validation import MAX_SOURCE_BYTES, validate
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 

@@ -11,7 +11,7 @@ import time
 import numpy as np
 
 from domain.verdict import OK, Verdict
-from runner.sandbox import RunResult
+from runner.sandbox.pipeline import RunResult
 
 
 class InProcessRunner:

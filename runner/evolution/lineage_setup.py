@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from domain.policy import Policy
 from domain.seed import SEED_SOURCE
 from ledger.errors import LedgerError, SuiteMismatch
-from runner.clips import Suite, default_suite, load_suite, parse_size
-from runner.evaluator import test_candidate
+from runner.evaluation.clips import Suite, default_suite, load_suite, parse_size
+from runner.evaluation.evaluator import test_candidate
 
 
 class OptionError(LedgerError):

@@ -11,8 +11,8 @@ import cv2
 import numpy as np
 
 from domain.verdict import FAILED, OK, Verdict
-from runner.clips import Clip
-from runner.measure import point_metrics
+from runner.evaluation.clips import Clip
+from runner.evaluation.measure import point_metrics
 
 REFERENCE_CODECS = ("jpeg", "webp", "x264", "x265")
 DEFAULT_LADDERS: dict[str, tuple[int, ...]] = {

@@ -11,12 +11,12 @@ from contextlib import nullcontext
 from functools import lru_cache
 
 from domain.verdict import REJECTED, Verdict
-from runner.bdrate import bd_rate
-from runner.clips import Clip, Suite
-from runner.measure import point_metrics, summarise
-from runner.references import reference_ladder
-from runner.sandbox import Sandbox
-from runner.validation import validate
+from runner.evaluation.bdrate import bd_rate
+from runner.evaluation.clips import Clip, Suite
+from runner.evaluation.measure import point_metrics, summarise
+from runner.evaluation.references import reference_ladder
+from runner.sandbox.pipeline import Sandbox
+from runner.sandbox.validation import validate
 
 DEFAULT_QUALITIES = (10, 30, 50, 70, 90)
 DEFAULT_TARGET_PSNR_Y = 35.0

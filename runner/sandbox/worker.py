@@ -463,10 +463,24 @@ def classify(error: BaseException):
 
 def preload() -> None:
     """Import what candidates and the lock-down may use, once, so that children start warm."""
-    import base64, bisect, bz2, collections, functools, heapq, itertools, lzma, math, resource, typing, zlib  # noqa: F401
-    import numpy
-    import numpy.fft, numpy.linalg, numpy.random  # noqa: F401
+    import base64  # noqa: F401
+    import bisect
+    import bz2
+    import collections
+    import functools
+    import heapq
+    import itertools
+    import lzma
+    import math
+    import resource
+    import typing
+    import zlib
+
     import cv2
+    import numpy
+    import numpy.fft  # noqa: F401
+    import numpy.linalg
+    import numpy.random
 
     cv2.setNumThreads(0)
     cv2.dct(numpy.zeros((8, 8), numpy.float32))  # let OpenCV set itself up before the lock-down

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from runner.bdrate import bd_rate
-from runner.clips import Suite
-from runner.evaluator import rd_points
-from runner.references import available_codecs, reference_ladder
+from runner.evaluation.bdrate import bd_rate
+from runner.evaluation.clips import Suite
+from runner.evaluation.evaluator import rd_points
+from runner.evaluation.references import available_codecs, reference_ladder
 
 
 def measure_baselines(suite: Suite, codecs=None) -> dict:

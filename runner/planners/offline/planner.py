@@ -14,9 +14,9 @@ from __future__ import annotations
 import random
 
 from domain.ids import sha256_of
-from runner import codecgen
-from runner.codecgen import Genome
 from runner.planners.base import PlannerContext, Proposal
+from runner.planners.offline import codecgen
+from runner.planners.offline.codecgen import Genome
 
 
 class OfflinePlanner:

@@ -9,8 +9,8 @@ from typing import Sequence
 import numpy as np
 
 from domain.verdict import FAILED, Verdict
-from runner.clips import Clip
-from runner.quality import frame_metrics
+from runner.evaluation.clips import Clip
+from runner.evaluation.quality import frame_metrics
 
 METRIC_KEYS = (
     "quality", "bytes", "frames", "kbps", "mbps_30fps", "bpp", "ratio",

@@ -27,12 +27,12 @@ import tempfile
 import threading
 import time
 from collections import deque
-from itertools import islice
 from dataclasses import asdict, dataclass
+from itertools import islice
 from pathlib import Path
 
 from domain.verdict import FAILED, TIMEOUT, Verdict
-from runner import sandbox_worker as protocol
+from runner.sandbox import worker as protocol
 
 WORKER = Path(protocol.__file__).resolve()
 STARTUP_SECONDS = 60.0

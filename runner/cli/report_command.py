@@ -3,8 +3,8 @@ reference-codec measurements that the report and the `status` dashboard share.
 
 The page is built from the read models (projections/report.py renders it) plus the rate-distortion
 curves of the best version, measured when the page is made: the best's source over a small
-quality ladder in the sandbox (runner.evaluator.evaluate_ladder) on the lineage's real clips,
-next to JPEG, WebP and x264 (runner.references), with BD-rates (runner.bdrate).
+quality ladder in the sandbox (runner.evaluation.evaluator.evaluate_ladder) on the lineage's real clips,
+next to JPEG, WebP and x264 (runner.evaluation.references), with BD-rates (runner.evaluation.bdrate).
 
 Reference ladders are a pure function of the clip, the codec and the libraries, so they are kept
 per clip: in memory for the process, and on disk under $CODEC_LEDGER_CACHE (default
@@ -24,8 +24,8 @@ from typing import Any, Optional
 import typer
 
 from projections.state import version_position
-from runner.cli_options import JsonOption, LedgerOption, LineageOption
-from runner.cli_support import CommandError, errors, first_line, narrator, open_ledger, print_json
+from runner.cli.options import JsonOption, LedgerOption, LineageOption
+from runner.cli.support import CommandError, errors, first_line, narrator, open_ledger, print_json
 
 RD_CODECS = ("jpeg", "webp", "x264")
 REPORT_QUALITIES = (20, 40, 60, 80)
@@ -50,7 +50,7 @@ def _ladder_key(codec: str, clip: Any, ladder: tuple[int, ...]) -> str:
     import av
     import cv2
 
-    from runner.references import _x264_options
+    from runner.evaluation.references import _x264_options
 
     h = hashlib.sha256()
     fields = (CACHE_FORMAT, codec, ladder, repr(clip.fps), tuple(clip.frames.shape), cv2.__version__, av.__version__,
@@ -62,7 +62,7 @@ def _ladder_key(codec: str, clip: Any, ladder: tuple[int, ...]) -> str:
 
 def cached_reference_ladder(codec: str, clip: Any) -> list[dict]:
     """A reference codec's default ladder on a clip, measured once per clip content and library versions."""
-    from runner.references import DEFAULT_LADDERS, reference_ladder
+    from runner.evaluation.references import DEFAULT_LADDERS, reference_ladder
 
     ladder = tuple(DEFAULT_LADDERS[codec])
     key = _ladder_key(codec, clip, ladder)
@@ -98,14 +98,14 @@ def _store(path: Path, document: dict) -> None:
 
 
 def _codecs(codecs: tuple[str, ...]) -> list[str]:
-    from runner.references import available_codecs
+    from runner.evaluation.references import available_codecs
 
     have = set(available_codecs())
     return [c for c in codecs if c in have]
 
 
 def _real(suite: Any) -> Any:
-    from runner.clips import Suite
+    from runner.evaluation.clips import Suite
 
     return Suite(f"{suite.name} (real clips)", suite.real_clips() or suite.clips)
 
@@ -123,8 +123,8 @@ def _brief(point: dict) -> dict:
 def rd_curves(source: str, version: int, suite: Any, qualities=REPORT_QUALITIES, codecs=RD_CODECS) -> dict:
     """The best version's RD curve next to the reference codecs' on the suite's real clips, with BD-rates
     of the version against each reference (negative: the version needs fewer bits at equal PSNR-Y)."""
-    from runner.bdrate import bd_rate
-    from runner.evaluator import evaluate_ladder, rd_points
+    from runner.evaluation.bdrate import bd_rate
+    from runner.evaluation.evaluator import evaluate_ladder, rd_points
 
     real = _real(suite)
     codecs = _codecs(tuple(codecs))
@@ -156,7 +156,7 @@ def rd_curves(source: str, version: int, suite: Any, qualities=REPORT_QUALITIES,
 def reference_comparison(summary: dict, suite: Any, codecs=RD_CODECS) -> list[dict]:
     """What each reference codec needs, on the same real clips, for the PSNR-Y the best reached:
     its ladder summarised over the real clips per rung, log-rate interpolated (PCHIP) at that PSNR-Y."""
-    from runner.measure import summarise
+    from runner.evaluation.measure import summarise
 
     real = suite.real_clips() or suite.clips
     target = summary.get("psnr_y")
@@ -196,8 +196,8 @@ def build_report(session: Any, lineage: str, to: int | None = None, qualities=RE
     from ledger.errors import SuiteMismatch
     from projections.report import gather, render
     from projections.state import status as status_state
-    from runner.clips import InputError
-    from runner.lineage_setup import lineage_suite
+    from runner.evaluation.clips import InputError
+    from runner.evolution.lineage_setup import lineage_suite
 
     view = session.view
     status_state(view, lineage)  # a clear error for an unknown lineage

@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from domain.verdict import FAILED, OK, OOM, REJECTED, TIMEOUT, VIOLATION, Verdict
-from runner import sandbox_worker as protocol
-from runner.fork_server import ForkServer, Layers, Limits, Stopped, bubblewrap_path, json_or_empty
-from runner.validation import validate
+from runner.sandbox import worker as protocol
+from runner.sandbox.fork_server import ForkServer, Layers, Limits, Stopped, bubblewrap_path, json_or_empty
+from runner.sandbox.validation import validate
 
 __all__ = ["Layers", "Limits", "RunResult", "Sandbox", "bubblewrap_path"]
 

@@ -10,14 +10,22 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ledger.errors import USER_ERRORS
-from runner import container
-from runner.cli_options import (
-    FpsOption, FramesOption, JsonOption, LedgerOption, LineageInputOption, MaxSizeOption, LineageOption,
-    OneClipFpsOption, OneClipFramesOption, OneClipMaxSizeOption,
+from runner.cli import container
+from runner.cli.options import (
+    FpsOption,
+    FramesOption,
+    JsonOption,
+    LedgerOption,
+    LineageInputOption,
+    LineageOption,
+    MaxSizeOption,
+    OneClipFpsOption,
+    OneClipFramesOption,
+    OneClipMaxSizeOption,
 )
-from runner.cli_support import CommandError, console, errors, narrator, open_ledger, print_json
-from runner.lineage_setup import PolicyOptions, max_size_option, open_lineage
-from runner.sandbox import Sandbox
+from runner.cli.support import CommandError, console, errors, narrator, open_ledger, print_json
+from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
+from runner.sandbox.pipeline import Sandbox
 
 PLANNERS = ("offline", "claude", "replay")
 
@@ -41,7 +49,7 @@ def run(
     lineage: str = LineageOption,
 ) -> None:
     """Evolve the codec: plan, validate, test and decide candidates, recording every step."""
-    from runner.loop import Evolution
+    from runner.evolution.loop import Evolution
     from runner.planners.base import PlannerFailed
 
     say = narrator(quiet=as_json)
@@ -80,7 +88,7 @@ def run(
 def _planner(name: str, *, seed: int, model: str | None, budget_usd: float | None, replay_from: str | None,
              replay_lineage: str):
     if name == "offline":
-        from runner.planners.offline import OfflinePlanner
+        from runner.planners.offline.planner import OfflinePlanner
 
         return OfflinePlanner(seed=seed)
     if name == "claude":
@@ -107,8 +115,8 @@ def compress(
     lineage: str = LineageOption,
 ) -> None:
     """Encode a real video with a recorded codec version, in the sandbox."""
-    from runner.clips import load_clip
-    from runner.evaluator import clip_config
+    from runner.evaluation.clips import load_clip
+    from runner.evaluation.evaluator import clip_config
 
     with errors(), open_ledger(ledger) as session:
         app = session.app
@@ -195,9 +203,3 @@ def _write_frames(output: Path, frames: list, fps: float) -> str:
             raise CommandError(f"cannot write PNG frames into '{output}'")
     (output / "fps.txt").write_text(f"{fps}\n")
     return "PNG frames"
-
-
-def register(app: typer.Typer) -> None:
-    app.command()(run)
-    app.command()(compress)
-    app.command()(decompress)

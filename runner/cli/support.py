@@ -42,7 +42,7 @@ def first_line(exc: BaseException) -> str:
 @contextlib.contextmanager
 def errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit code 1."""
-    from runner.clips import InputError
+    from runner.evaluation.clips import InputError
 
     try:
         yield

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 
 from domain.candidate import ADOPTED, PROPOSED, TESTED
 from domain.ids import sha256_of
-from runner.clips import Suite
-from runner.evaluator import test_candidate
+from runner.evaluation.clips import Suite
+from runner.evaluation.evaluator import test_candidate
 from runner.planners.base import Planner, PlannerContext, PlannerStopped
-from runner.sandbox import Sandbox
-from runner.validation import validate
+from runner.sandbox.pipeline import Sandbox
+from runner.sandbox.validation import validate
 
 Say = Callable[[str], None]
 

@@ -1,4 +1,4 @@
-"""The `codec-ledger` command line: a thin typer layer over the runner and the ledger."""
+"""`codec-ledger evaluate` and `baselines`: measure a candidate, or the reference codecs, on real clips."""
 
 from __future__ import annotations
 
@@ -10,13 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from runner import ledger_commands, report_command, run_command
-from runner.cli_options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
-from runner.cli_support import CommandError, errors, print_json, read_candidate
-from runner.lineage_setup import suite_from_options
+from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
+from runner.cli.support import CommandError, errors, print_json, read_candidate
+from runner.evolution.lineage_setup import suite_from_options
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
-                  help="A self-improving video codec whose whole history is an event-sourced ledger.")
 # At least 100 columns even on a narrower terminal: the measurement tables have ten.
 console = Console(width=max(shutil.get_terminal_size((120, 24)).columns, 100))
 
@@ -31,7 +28,6 @@ def parse_qualities(text: str) -> list[int]:
     return values
 
 
-@app.command()
 def evaluate(
     candidate: Path = typer.Argument(..., help="A candidate codec module (.py)."),
     inputs: Optional[list[str]] = InputOption,
@@ -42,7 +38,7 @@ def evaluate(
     as_json: bool = JsonOption,
 ) -> None:
     """Measure a candidate codec at a quality ladder on real clips, in the sandbox."""
-    from runner.evaluator import evaluate_ladder
+    from runner.evaluation.evaluator import evaluate_ladder
 
     with errors():
         source = read_candidate(candidate)
@@ -59,7 +55,6 @@ def evaluate(
         raise typer.Exit(2)
 
 
-@app.command()
 def baselines(
     inputs: Optional[list[str]] = InputOption,
     frames: Optional[int] = FramesOption,
@@ -68,7 +63,7 @@ def baselines(
     as_json: bool = JsonOption,
 ) -> None:
     """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
-    from runner.baselines import measure_baselines
+    from runner.evaluation.baselines import measure_baselines
 
     with errors():
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
@@ -122,12 +117,3 @@ def show_baselines(report: dict) -> None:
                 label = ""
         console.print(table)
     console.print("In brackets: BD-rate against JPEG on PSNR-Y (negative = fewer bits for the same quality).")
-
-
-ledger_commands.register(app)
-report_command.register(app)
-run_command.register(app)
-
-
-if __name__ == "__main__":
-    app()

@@ -1,0 +1,1 @@
+"""The `codec-ledger` command line: the typer app (app.py) and one module per group of commands."""

@@ -1,0 +1,203 @@
+"""`codec-ledger status`: the lineage's dashboard (best version against the reference codecs, adoption, events, cost)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Optional
+
+import typer
+from rich.table import Table
+
+from ledger.errors import SuiteMismatch
+from projections.state import status as status_state
+from runner.cli.formatting import fmt
+from runner.cli.options import (
+    JsonOption,
+    LedgerOption,
+    LineageOption,
+)
+from runner.cli.support import (
+    console,
+    errors,
+    first_line,
+    open_ledger,
+    print_json,
+)
+from runner.evolution.lineage_setup import lineage_suite
+
+
+def status(
+    references: bool = typer.Option(
+        True, "--references/--no-references",
+        help="Compare the best with JPEG, WebP and x264 on the suite's real clips (measured once per clip, then cached).",
+    ),
+    events_shown: int = typer.Option(8, "--events", min=0, help="How many of the last events to show."),
+    as_json: bool = JsonOption,
+    ledger: Optional[str] = LedgerOption,
+    lineage: str = LineageOption,
+) -> None:
+    """A dashboard of the lineage: the best version against the reference codecs, adoption rate, last events, cost."""
+    with errors(), open_ledger(ledger) as session:
+        data = status_state(session.view, lineage)
+        if as_json:
+            print_json(data)
+            return
+        recent = _recent_events(session.view, lineage, events_shown) if events_shown else []
+        comparison, note = _reference_comparison(data) if references else (None, "not compared (--no-references)")
+        _print_dashboard(lineage, data, recent, comparison, note)
+
+
+def _reference_comparison(data: dict) -> tuple[list[dict] | None, str | None]:
+    """What JPEG, WebP and x264 need on the same real clips for the PSNR-Y the best reached."""
+    from runner.cli.report_command import reference_comparison
+    from runner.evaluation.clips import InputError
+
+    summary = (data["metrics"] or {}).get("summary") or {}
+    if not summary.get("success") or summary.get("psnr_y") is None:
+        return None, "the best has no measured PSNR-Y to compare at"
+    try:
+        suite = lineage_suite(data["suite"])
+        with console.status("measuring the reference codecs on the suite's real clips (once; cached after)..."):
+            return reference_comparison(summary, suite), None
+    except (SuiteMismatch, InputError, OSError) as exc:
+        return None, f"reference codecs not measured: {first_line(exc)}"
+
+
+_EVENT_STYLES = {
+    "CandidateAdopted": "bold green", "CandidateDeclined": "grey62", "CandidateRejected": "red",
+    "RolledBack": "bold dark_orange", "LineageStarted": "cyan", "AnalysisRecorded": "blue", "CandidateProposed": "",
+}
+
+
+def _recent_events(view: Any, lineage: str, limit: int) -> list[dict]:
+    """The lineage's last events as the read models record them (position, time, type, what it said)."""
+    found = []
+    for r in view.fetch(
+        "SELECT position, proposed_at, planner, candidate_id, parent_version FROM {p}cl_candidates "
+        "WHERE lineage = ? ORDER BY position DESC LIMIT ?", (lineage, limit),
+    ):
+        found.append((r["position"], r["proposed_at"], "CandidateProposed",
+                      f"{r['candidate_id'][:8]} by {r['planner']}, parent v{r['parent_version']}"))
+    for r in view.fetch(
+        "SELECT decided_position, decided_at, decision, version, candidate_id, reason FROM {p}cl_candidates "
+        "WHERE lineage = ? AND decided_position IS NOT NULL ORDER BY decided_position DESC LIMIT ?", (lineage, limit),
+    ):
+        kind = {"adopted": "CandidateAdopted", "declined": "CandidateDeclined"}.get(r["decision"], "CandidateRejected")
+        head = f"v{r['version']} ← " if r["decision"] == "adopted" else ""
+        found.append((r["decided_position"], r["decided_at"], kind, f"{head}{r['candidate_id'][:8]}: {r['reason']}"))
+    for r in view.fetch(
+        "SELECT position, at, version, reason FROM {p}cl_best WHERE lineage = ? AND cause = 'rolled_back' "
+        "ORDER BY position DESC LIMIT ?", (lineage, limit),
+    ):
+        found.append((r["position"], r["at"], "RolledBack", f"to v{r['version']}: {r['reason']}"))
+    for r in view.fetch(
+        "SELECT position, recorded_at, planner, model, tokens_in, tokens_out, cost_usd FROM {p}cl_analyses "
+        "WHERE lineage = ? ORDER BY position DESC LIMIT ?", (lineage, limit),
+    ):
+        model = f" ({r['model']})" if r["model"] else ""
+        found.append((r["position"], r["recorded_at"], "AnalysisRecorded",
+                      f"{r['planner']}{model}: {r['tokens_in']}+{r['tokens_out']} tokens, ${r['cost_usd'] or 0:.4f}"))
+    started = view.row("cl_lineages", (lineage,))
+    if started is not None:
+        found.append((started["position"], started["started_at"], "LineageStarted", f"suite {json.loads(started['suite']).get('name')}"))
+    found.sort(key=lambda e: e[0])
+    return [{"position": p, "time": t, "type": k, "details": d} for p, t, k, d in found[-limit:]]
+
+
+def _bar(part: int, whole: int, width: int = 10) -> str:
+    filled = 0 if not whole else round(width * part / whole)
+    return "█" * filled + "░" * (width - filled)
+
+
+def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: list[dict] | None, note: str | None) -> None:
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.panel import Panel
+    from rich.text import Text
+
+    metrics = data["metrics"] or {}
+    summary = metrics.get("summary") or {}
+    best = data["best"] or {}
+    version = data["version"]
+    policy = data["policy"] or {}
+    suite = data["suite"] or {}
+
+    head = Text()
+    head.append(f"v{version}", style="bold green")
+    head.append(" is the best", style="bold")
+    if best.get("cause") == "rolled_back":
+        head.append(f"  (again, after a rollback at position {best.get('since_position')}: {best.get('cause_reason')})", style="dark_orange")
+    else:
+        head.append(f"  (adopted at position {best.get('since_position')}, {str(best.get('since') or '')[:19].replace('T', ' ')}"
+                    f", rule {best.get('rule')})")
+    figures = Text(
+        f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps) · "
+        f"PSNR-Y {fmt(summary.get('psnr_y'))} dB · SSIM-Y {fmt(summary.get('ssim_y'), '.4f')} · "
+        f"ratio {fmt(summary.get('ratio'))} · {fmt(summary.get('bpp'), '.3f')} bpp · quality {metrics.get('quality')}"
+    )
+    where = Text(
+        f"suite {suite.get('name')} ({str(suite.get('hash'))[:12]}) · sha256 {str(data['sha256'])[:16]} · "
+        f"policy: PSNR-Y ≥ {policy.get('target_psnr_y')} dB, bitrate < {policy.get('bitrate_factor')}x "
+        f"or ratio > {policy.get('ratio_factor')}x the incumbent's", style="grey62",
+    )
+    console.print(Panel(Group(head, figures, where), title=f"codec-ledger · lineage '{lineage}'", title_align="left",
+                        border_style="green"))
+
+    psnr = summary.get("psnr_y")
+    console.print(Text(f"v{version} against the reference codecs at its PSNR-Y ({fmt(psnr)} dB, real clips)", style="bold"))
+    refs = Table()
+    refs.add_column("codec")
+    refs.add_column("kbit/s at that PSNR-Y", justify="right")
+    refs.add_column(f"v{version} needs", justify="right")
+    refs.add_row(f"v{version} (quality {metrics.get('quality')})", fmt(summary.get("kbps"), ".1f"), "", style="green")
+    for row in comparison or []:
+        diff = row["difference_pct"]
+        if diff is None:
+            span = row.get("psnr_range")
+            verdict = "n/a" + (f" (its ladder spans {span[0]:.2f}-{span[1]:.2f} dB)" if span else "")
+        else:
+            verdict = f"[green]{-diff:.1f}% fewer bits[/]" if diff < 0 else f"[red]{diff:.1f}% more bits[/]"
+        refs.add_row({"jpeg": "JPEG", "webp": "WebP"}.get(row["codec"], row["codec"]), fmt(row["kbps"], ".1f"), verdict)
+    if comparison is None:
+        refs.add_row("references", "-", note or "-")
+    console.print(refs)
+
+    rate = data["adoption_rate"]
+    console.print(Text(
+        f"adoption rate {'-' if rate is None else f'{100 * rate:.0f}%'}: {data['adopted']} adopted of "
+        f"{data['decided']} decided ({data['candidates']} candidates, {data['declined']} declined, "
+        f"{data['rejected']} rejected)", style="bold",
+    ))
+    adoption = Table()
+    for name, justify in (("planner", "left"), ("candidates", "right"), ("adopted", "right"), ("declined", "right"),
+                          ("rejected", "right"), ("rate", "right"), ("", "left")):
+        adoption.add_column(name, justify=justify)
+    for planner, counts in data["per_planner"].items():
+        r = counts["rate"]
+        adoption.add_row(Text(planner), str(counts["candidates"]), str(counts["adopted"]), str(counts["declined"]),
+                         str(counts["rejected"]), "-" if r is None else f"{100 * r:.0f}%",
+                         f"[green]{_bar(counts['adopted'], counts['decided'])}[/]")
+    console.print(adoption)
+
+    if recent:
+        console.print(Text(f"last {len(recent)} events", style="bold"))
+        log = Table()
+        log.add_column("pos", justify="right")
+        log.add_column("time")
+        log.add_column("event")
+        log.add_column("details", overflow="fold")
+        for e in recent:
+            log.add_row(str(e["position"]), str(e["time"] or "")[5:19].replace("T", " "),
+                        Text(e["type"], style=_EVENT_STYLES.get(e["type"], "")), Text(_clip(e["details"], 160)))
+        console.print(log)
+
+    cost = data["cost"]
+    line = (f"[bold]cost so far[/]: ${cost['cost_usd']:.4f} · {cost['tokens_in']} tokens in, {cost['tokens_out']} out "
+            f"· {cost['analyses']} analyses")
+    per = [f"{escape(p)} ${c['cost_usd']:.4f}" for p, c in cost["per_planner"].items()]
+    console.print(line + (f" ({', '.join(per)})" if per else ""), highlight=False)
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

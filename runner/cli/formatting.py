@@ -1,0 +1,42 @@
+"""Lines and tables that several `codec-ledger` commands print: figures, metric sets, the history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.table import Table
+
+
+def fmt(value: Any, spec: str = ".2f", none: str = "-") -> str:
+    return none if value is None else format(value, spec)
+
+
+def metrics_line(metrics: dict | None) -> str:
+    summary = (metrics or {}).get("summary") or {}
+    if not summary:
+        return "no metrics"
+    return (
+        f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps), "
+        f"ratio {fmt(summary.get('ratio'))}, PSNR-Y {fmt(summary.get('psnr_y'))} dB, "
+        f"SSIM-Y {fmt(summary.get('ssim_y'), '.4f')} at quality {metrics.get('quality')}"
+    )
+
+
+def history_table(rows: list[dict], title: str) -> Table:
+    table = Table(title=title)
+    for name in ("#", "time", "planner", "vs", "q", "kbit/s", "ratio", "PSNR-Y", "decision"):
+        table.add_column(name, justify="left" if name in ("time", "planner", "decision") else "right")
+    for r in rows:
+        decision = r["decision"] + (f" v{r['version']}" if r.get("version") is not None else "")
+        table.add_row(
+            str(r["number"]),
+            (r["time"] or "")[5:16].replace("T", " "),
+            r["planner"] or "",
+            "-" if r["tested_against"] is None else f"v{r['tested_against']}",
+            fmt(r["quality"], "d"),
+            fmt(r["kbps"], ".1f"),
+            fmt(r["ratio"]),
+            fmt(r["psnr_y"]),
+            decision,
+        )
+    return table

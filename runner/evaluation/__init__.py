@@ -1,0 +1,1 @@
+"""Measuring codecs on real clips: clips, quality, metric points, BD-rate, reference codecs, the evaluator."""

@@ -1,0 +1,1 @@
+"""Evolution: the loop, opening a lineage, and the lifecycle every candidate goes through."""

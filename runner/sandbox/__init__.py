@@ -1,0 +1,1 @@
+"""Running untrusted candidate code: static validation, then an OS-isolated encoder and decoder."""
