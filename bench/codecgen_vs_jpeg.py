@@ -26,7 +26,8 @@ from runner.evaluation.bdrate import bd_rate  # noqa: E402
 from runner.evaluation.clips import default_suite  # noqa: E402
 from runner.evaluation.evaluator import measure_point  # noqa: E402
 from runner.evaluation.references import available_codecs, reference_ladder  # noqa: E402
-from runner.planners.offline.codecgen import Genome, render, seed_genomes  # noqa: E402
+from runner.planners.offline.genome import Genome, seed_genomes  # noqa: E402
+from runner.planners.offline.render import render  # noqa: E402
 from runner.sandbox.inprocess import InProcessRunner  # noqa: E402
 
 LADDER = (10, 30, 50, 70, 90)

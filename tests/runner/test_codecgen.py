@@ -9,19 +9,18 @@ import random
 import numpy as np
 import pytest
 
-from runner.planners.offline import codecgen
-from runner.planners.offline.codecgen import (
+from runner.planners.offline.genome import (
+    GENE_HELP,
     GENES,
     Genome,
     active_genes,
     changed_genes,
     crossover,
-    genome_from_source,
     mutate,
     random_genome,
-    render,
     seed_genomes,
 )
+from runner.planners.offline.render import genome_from_source, render
 from runner.sandbox.validation import validate
 
 ALLOWED_IMPORTS = {
@@ -97,7 +96,7 @@ def test_genome_dict_round_trip_and_key():
 
 def test_every_gene_has_choices_help_and_a_default_among_them():
     defaults = Genome().to_dict()
-    assert set(defaults) == set(GENES) == set(codecgen.GENE_HELP)
+    assert set(defaults) == set(GENES) == set(GENE_HELP)
     for name, choices in GENES.items():
         assert defaults[name] in choices
         assert len(set(choices)) == len(choices) >= 2

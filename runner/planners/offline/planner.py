@@ -1,7 +1,7 @@
 """The `offline` planner: evolves codecs from real building blocks, with no key and no network.
 
-Each candidate is a genome of codec design choices (runner/codecgen.py) rendered to plain
-Python source, which goes through the same sandbox and evaluation as an LLM's code. Parents
+Each candidate is a genome of codec design choices (genome.py) rendered to plain Python
+source (render.py), which goes through the same sandbox and evaluation as an LLM's code. Parents
 come from the ledger's history: the current best (when it is one of ours) and the runners-up.
 It learns which changes helped: genes whose change, in the history, made a candidate smaller
 than its incumbent at matched quality are mutated more often. Its randomness is a
@@ -15,8 +15,16 @@ import random
 
 from domain.ids import sha256_of
 from runner.planners.base import PlannerContext, Proposal
-from runner.planners.offline import codecgen
-from runner.planners.offline.codecgen import Genome
+from runner.planners.offline.genome import (
+    PRIOR_WEIGHTS,
+    Genome,
+    changed_genes,
+    crossover,
+    merge_changes,
+    mutate,
+    seed_genomes,
+)
+from runner.planners.offline.render import genome_from_source, render
 
 
 class OfflinePlanner:
@@ -33,7 +41,7 @@ class OfflinePlanner:
         weights, notes = gene_weights(context.history, genomes, context)
         for _ in range(50):
             child, how = self._vary(best, genomes, context, weights, rng)
-            source = codecgen.render(child)
+            source = render(child)
             if sha256_of(source) not in tried:
                 break
         analysis = _analysis(context, best, weights, notes, how)
@@ -42,42 +50,43 @@ class OfflinePlanner:
 
     def _vary(self, best: Genome | None, genomes: dict, context: PlannerContext, weights: dict,
               rng: random.Random) -> tuple[Genome, str]:
-        seeds = codecgen.seed_genomes()
+        seeds = seed_genomes()
         if best is None:  # the best is the seed or a hand-written codec: start one of our families
             choice = seeds[context.iteration % len(seeds)]
             if context.iteration >= len(seeds):
-                choice = codecgen.mutate(choice, rng, weights=weights)
+                choice = mutate(choice, rng, weights=weights)
             return choice, f"a {choice.summary()} codec from the offline planner's families"
         roll = rng.random()
         runners_up = _runners_up(context, genomes, best)
         near_misses = _near_misses(context, genomes, best)
         if roll < 0.3 and len(near_misses) >= 2:
-            child = codecgen.merge_changes(best, near_misses[:3])
+            child = merge_changes(best, near_misses[:3])
             if child != best:
-                return child, f"v{context.best_version} with the changes of {len(near_misses[:3])} near misses combined: {_changes(best, child)}"
+                return child, (f"v{context.best_version} with the changes of {len(near_misses[:3])} near misses"
+                               f" combined: {_changes(best, child)}")
         if roll < 0.45 and runners_up:
-            child = codecgen.crossover(best, rng.choice(runners_up[:4]), rng)
+            child = crossover(best, rng.choice(runners_up[:4]), rng)
             if child != best:
                 return child, f"crossover of v{context.best_version} with a runner-up: {_changes(best, child)}"
         if roll > 0.93 and runners_up:
             parent = rng.choice(runners_up[:4])
-            child = codecgen.mutate(parent, rng, weights=weights)
+            child = mutate(parent, rng, weights=weights)
             return child, f"mutation of a runner-up ({parent.summary()}): {_changes(parent, child)}"
-        child = codecgen.mutate(best, rng, weights=weights)
+        child = mutate(best, rng, weights=weights)
         return child, f"mutation of v{context.best_version}: {_changes(best, child)}"
 
 
 def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
     """Per gene, how much changing it has helped: 1 to start, more for each gain, less for losses."""
     by_version = {int(v): sha for sha, v in _versions(context).items()}
-    score = dict(codecgen.PRIOR_WEIGHTS)
+    score = dict(PRIOR_WEIGHTS)
     notes = []
     for row in history:
         child = genomes.get(row["sha256"])
         parent = genomes.get(by_version.get(row.get("tested_against")))
         if child is None or parent is None or row.get("decision") in (None, "pending"):
             continue
-        changed = codecgen.changed_genes(parent, child)
+        changed = changed_genes(parent, child)
         if not changed:
             continue
         gain = _gain(row, context)
@@ -120,8 +129,8 @@ def _genomes_in(context: PlannerContext) -> dict[str, Genome]:
 def genome_of(source: str) -> Genome | None:
     """The genome a module was rendered from; None for any other source (the seed, hand- or
     model-written codecs), even one that declares a GENES table of its own."""
-    genome = codecgen.genome_from_source(source)
-    return genome if genome is not None and codecgen.render(genome) == source else None
+    genome = genome_from_source(source)
+    return genome if genome is not None and render(genome) == source else None
 
 
 def _versions(context: PlannerContext) -> dict[str, int]:
@@ -163,7 +172,7 @@ def _near_misses(context: PlannerContext, genomes: dict, best: Genome) -> list[G
 
 
 def _changes(parent: Genome, child: Genome) -> str:
-    return ", ".join(f"{gene} {old} -> {new}" for gene, (old, new) in codecgen.changed_genes(parent, child).items())
+    return ", ".join(f"{gene} {old} -> {new}" for gene, (old, new) in changed_genes(parent, child).items())
 
 
 def _analysis(context: PlannerContext, best: Genome | None, weights: dict, notes: list[str], how: str) -> str:
@@ -173,7 +182,7 @@ def _analysis(context: PlannerContext, best: Genome | None, weights: dict, notes
              + (f": {summary.get('kbps')} kbit/s at PSNR-Y {summary.get('psnr_y')} dB." if summary else ".")]
     if notes:
         lines.append("What helped so far: " + "; ".join(notes[-5:]) + ".")
-    favoured = sorted(((w, g) for g, w in weights.items() if w > codecgen.PRIOR_WEIGHTS.get(g, 1.0)), reverse=True)[:5]
+    favoured = sorted(((w, g) for g, w in weights.items() if w > PRIOR_WEIGHTS.get(g, 1.0)), reverse=True)[:5]
     if favoured:
         lines.append("Genes favoured for mutation: " + ", ".join(f"{g} ({w:.1f})" for w, g in favoured) + ".")
     lines.append(f"Proposal: {how}.")

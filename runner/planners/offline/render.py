@@ -1,0 +1,203 @@
+"""The offline planner's renderer: a genome -> the whole text of one candidate module, and back.
+
+:func:`render` writes a module that honours the candidate contract (``compress_video_frame`` /
+``decompress_video_frame``) and the sandbox's rules, pasted together from the codec blocks in
+templates/ with the genome's constants and tables:
+
+- BT.601 YCbCr (or plain BGR planes), 4:4:4 or 4:2:0 chroma with extra chroma quantisation;
+- optional down-scaling before coding and up-scaling after decoding;
+- block DCT of size 4, 8 or 16, vectorised over all blocks, with an *integer* inverse that is
+  evaluated exactly (so the encoder's reconstruction equals the decoder's bit for bit, on
+  any machine, whatever BLAS does);
+- intra and inter quantisation matrices (flat, JPEG-like, frequency ramp) scaled by
+  ``quality`` through a log-linear step table, dead-zone quantisers, an I/P step ratio;
+- zig-zag or raster scan; coefficient planes, run-length or significance-map packing; DC DPCM;
+- prediction from the previous decoded frame, with or without vectorised block motion search
+  (full search, coarse-to-fine beyond +-4; integer, half or quarter sample), motion-vector
+  DPCM, skipped blocks (one flag bit each), decimation of inter blocks that hold only a few
+  +-1 levels, and an in-loop deblocking filter;
+- entropy coding with zlib (raw deflate, or its run-length strategy), lzma (raw LZMA2) or bz2.
+
+Every genome renders to working source (tests/runner/test_codecgen.py checks hundreds). The
+text must stay the same for the same genome: ledgers know candidates by the sha256 of their
+source, and the planner recognises its own by re-rendering the genome that
+:func:`genome_from_source` reads back from the module's ``GENES`` literal.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from runner.planners.offline.genome import GENE_HELP, GENES, Genome, active_genes
+from runner.planners.offline.tables import (
+    DEBLOCK_STRENGTH,
+    IDCT_SHIFT,
+    LZMA_PRESETS,
+    idct_int,
+    quant_weights16,
+    scan_order,
+    step16_table,
+)
+from runner.planners.offline.templates.bitstream import BYTES_CODE, ENTROPY_CODERS, PACKING_CODE
+from runner.planners.offline.templates.colour import colour_code
+from runner.planners.offline.templates.frame import CONFIG_CODE, frame_code
+from runner.planners.offline.templates.motion import MOTION_CODE
+from runner.planners.offline.templates.transform import DEBLOCK_CODE, TRANSFORM_CODE
+
+GENERATOR_VERSION = "codecgen-1"
+
+
+def render(genome: Genome) -> str:
+    """The whole candidate module for ``genome`` (deterministic: same genome, same text)."""
+    g = genome
+    coder = ENTROPY_CODERS[g.entropy]
+    out = [
+        _docstring(g),
+        _imports(g, coder.module),
+        _genes_literal(g),
+        _constants(g),
+        _tables(g),
+        'STATE = {"geometry": None, "ref": None}  # this process\'s last reconstructed planes\n\n\n',
+        coder.code + "\n\n",
+        CONFIG_CODE,
+        BYTES_CODE,
+        TRANSFORM_CODE,
+    ]
+    if g.deblock:
+        out.append(DEBLOCK_CODE)
+    out.append(colour_code(g))
+    out.append(PACKING_CODE[g.packing])
+    if g.motion:
+        out.append(MOTION_CODE)
+    out.append(frame_code(g))
+    return "".join(out).rstrip() + "\n"
+
+
+def genome_from_source(source: str) -> Genome | None:
+    """The genome a rendered module was made from (its ``GENES`` literal), or None."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return None
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name) and node.targets[0].id == "GENES"):
+            try:
+                return Genome.from_dict(ast.literal_eval(node.value))
+            except (ValueError, TypeError):
+                return None
+    return None
+
+
+def _docstring(genome: Genome) -> str:
+    title = f"Offline-planner codec: {genome.summary()}."
+    lines = [title, "", f"Written by codec-ledger's offline planner ({GENERATOR_VERSION}) from these genes:"]
+    active = set(active_genes(genome))
+    for name in GENES:
+        value = getattr(genome, name)
+        mark = "" if name in active else "  (inactive)"
+        lines.append(f"  {name:15s}= {value!s:8s} {GENE_HELP[name]}{mark}")
+    lines += [
+        "",
+        "The inverse transform, dequantisation and prediction are integer-exact, so the encoder's",
+        "reconstruction (its reference for the next frame) equals the decoder's bit for bit.",
+    ]
+    return '"""' + "\n".join(lines) + '\n"""\n'
+
+
+def _imports(g: Genome, entropy_module: str) -> str:
+    stdlib = "".join(f"import {m}\n" for m in sorted({entropy_module, "struct"}))
+    need_cv2 = g.scaled or g.motion or (g.chroma_420 and g.chroma_up == "linear")
+    return stdlib + "\n" + ("import cv2\n" if need_cv2 else "") + "import numpy as np\n\n"
+
+
+def _genes_literal(g: Genome) -> str:
+    """The ``GENES = {...}`` assignment that genome_from_source reads back."""
+    items = [f"{k!r}: {v!r}" for k, v in sorted(g.to_dict().items())]
+    rows = [", ".join(items[i:i + 5]) for i in range(0, len(items), 5)]
+    return "GENES = {\n" + "".join(f"    {row},\n" for row in rows) + "}\n\n"
+
+
+def _constants(g: Genome) -> str:
+    """The named constants that the templates' code reads."""
+    align = max(g.block, g.mb if g.motion else 1) * (2 if g.chroma_420 else 1)
+    level = LZMA_PRESETS[g.level][0] if g.entropy == "lzma" else g.level
+    consts = [
+        f"BLOCK = {g.block}",
+        f"ALIGN = {align}  # luma planes are padded to a multiple of this",
+        f"SCALE = {g.scale!r}",
+        f"CHROMA_420 = {g.chroma_420}",
+        f"CHROMA_Q16 = {int(round(g.chroma_q * 16)) if g.ycbcr else 16}  # chroma step factor in 1/16",
+        f"IPRATIO16 = {int(round(g.ipratio * 16)) if g.inter else 16}  # intra step divisor in 1/16",
+        f"DEADZONE_INTRA = {g.deadzone_intra!r}",
+        f"DEADZONE_INTER = {g.deadzone_inter!r}",
+        f"DC_PRED = {g.dc_pred}",
+        f"SKIP = {g.skip}",
+        f"DECIMATE = {g.decimate if g.inter else 0}",
+        f"KEYINT = {g.keyint if g.inter else 1}",
+        f"LEVEL = {level}",
+    ]
+    if g.entropy == "lzma":
+        consts.append(f"MATCH_FINDER = lzma.{LZMA_PRESETS[g.level][1]}")
+    if g.deblock:
+        a16, b16, t16 = DEBLOCK_STRENGTH[g.deblock]
+        consts += [
+            f"DEBLOCK_ALPHA16 = {a16}  # edge filtered when |p0 - q0| < step * ALPHA16 / 16",
+            f"DEBLOCK_BETA16 = {b16}  # ... and both sides are smooth: |p1 - p0|, |q1 - q0| < step * BETA16 / 16",
+            f"DEBLOCK_TC16 = {t16}  # correction clipped to +-(1 + step * TC16 / 16)",
+        ]
+    if g.motion:
+        consts += [
+            f"MB = {g.mb}",
+            f"SEARCH = {g.search}",
+            f"SUBPEL = {g.subpel}",
+            f"SUBPEL_BITS = {2 * (g.subpel.bit_length() - 1)}  # log2(SUBPEL * SUBPEL)",
+            f"PAD = {g.search + 2}",
+            f"MV_LAMBDA = {g.mv_lambda!r}",
+            f"MV_PRED = {g.mv_pred}",
+        ]
+    return "\n".join(consts) + "\n\n"
+
+
+def _tables(g: Genome) -> str:
+    """The transform, scan, step and weight tables as array literals."""
+    n = g.block
+    out = [
+        "# Integer inverse DCT basis, round(4096 * C) with C the orthonormal DCT-II (rows = frequency).\n"
+        "IDCT = np.array([\n" + _fmt_ints(idct_int(n), n) + "\n], dtype=np.float64).reshape(BLOCK, BLOCK)\n"
+        "FDCT_T = (IDCT / 4096.0).T\n"
+        f"ROUND = float(1 << {2 * IDCT_SHIFT + 3})"
+        f"  # inverse: (C^T (levels * step16) C) / 2**{2 * IDCT_SHIFT + 4}, rounded\n"
+        f"DIVISOR = float(1 << {2 * IDCT_SHIFT + 4})\n"
+        "LIMIT = 1 << 17  # |level * step16| stays below this, so the float64 products are exact\n\n",
+        "SCAN = np.array([\n" + _fmt_ints(scan_order(n, g.scan), 16) + "\n], dtype=np.intp)\n"
+        "UNSCAN = np.argsort(SCAN)\n\n",
+        "# Quantiser step per quality 0..100 in 1/16 units (log-linear, finer as quality rises).\n"
+        "STEP16 = (\n" + _fmt_ints(step16_table(), 12) + "\n)\n\n",
+        "# Quantisation weights in 1/16 units (16 = the bare step).\n",
+    ]
+    w_luma = quant_weights16(n, g.qmatrix, False, g.ramp)
+    w_chroma = quant_weights16(n, g.qmatrix, True, g.ramp) if g.ycbcr else w_luma
+    w_luma_inter = quant_weights16(n, g.qmatrix_inter, False, g.ramp) if g.inter else w_luma
+    if not g.inter:
+        w_chroma_inter = w_chroma
+    else:
+        w_chroma_inter = quant_weights16(n, g.qmatrix_inter, True, g.ramp) if g.ycbcr else w_luma_inter
+    tables = [("W_LUMA", w_luma), ("W_CHROMA", w_chroma), ("W_LUMA_INTER", w_luma_inter),
+              ("W_CHROMA_INTER", w_chroma_inter)]
+    for i, (name, values) in enumerate(tables):
+        same = next((other for other, v in tables[:i] if v == values), None)
+        if same:  # an alias, not a second copy
+            out.append(f"{name} = {same}\n")
+        else:
+            out.append(f"{name} = np.array([\n" + _fmt_ints(values, min(n, 16))
+                       + "\n], dtype=np.int64).reshape(BLOCK, BLOCK)\n")
+    out.append("\n")
+    return "".join(out)
+
+
+def _fmt_ints(values: list[int], per_line: int) -> str:
+    lines = []
+    for i in range(0, len(values), per_line):
+        lines.append("    " + ", ".join(str(v) for v in values[i:i + per_line]) + ",")
+    return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Source of a candidate's entry points: reading the config, and the per-frame encoder and decoder.
+
+``CONFIG_CODE`` reads the quality and the frame geometry from the config; ``frame_code(genome)``
+writes compress_video_frame and decompress_video_frame, which call the other blocks' helpers
+(planes, prediction, transform, packing, entropy coder) in the order that genome needs.
+"""
+
+from __future__ import annotations
+
+from runner.planners.offline.genome import Genome
+
+CONFIG_CODE = '''\
+def _quality(config):
+    return min(100, max(0, int(round(float(config.get("quality", 50))))))
+
+
+def _geometry(config):
+    """(height, width, coded height, coded width, padded height, padded width)."""
+    h, w = int(config["height"]), int(config["width"])
+    ch, cw = max(1, int(round(h * SCALE))), max(1, int(round(w * SCALE)))
+    hp, wp = -(-ch // ALIGN) * ALIGN, -(-cw // ALIGN) * ALIGN
+    return h, w, ch, cw, hp, wp
+
+
+'''
+
+
+def frame_code(g: Genome) -> str:
+    """compress_video_frame and decompress_video_frame, with the steps this genome needs."""
+    chroma_flags = "(False, True, True)" if g.ycbcr else "(False, False, False)"
+    reconstruct = "_reconstruct(levels, m, pred, h, w)"
+    recon_line = f"        recon.append({f'_deblock({reconstruct}, m)' if g.deblock else reconstruct})"
+    enc = [
+        'def compress_video_frame(frame, frame_index, config):',
+        '    quality = _quality(config)',
+        '    geometry = _geometry(config)',
+        '    planes = _to_planes(frame, geometry)',
+    ]
+    if g.inter:
+        enc += [
+            '    intra = (frame_index == 0 or STATE["ref"] is None or STATE["geometry"] != geometry',
+            '             or (KEYINT > 0 and frame_index % KEYINT == 0))',
+        ]
+    else:
+        enc.append('    intra = True')
+    enc += ['    sections = []', '    preds = [None, None, None]']
+    if g.motion:
+        enc += [
+            '    if not intra:',
+            '        lam = MV_LAMBDA * float(_qmatrix(quality, False, False)[0, 0]) / 16.0',
+            '        vy, vx, luma_phases = _search(planes[0], STATE["ref"][0], lam)',
+            '        _put_vectors(vy, vx, sections)',
+            '        preds = _motion_predictions(STATE["ref"], vy, vx, luma_phases)',
+        ]
+    elif g.inter:
+        enc += ['    if not intra:', '        preds = STATE["ref"]']
+    enc += [
+        '    recon = []',
+        f'    for plane, pred, chroma in zip(planes, preds, {chroma_flags}):',
+        '        h, w = plane.shape',
+        '        m = _qmatrix(quality, chroma, intra)',
+        '        base = 128.0 if pred is None else pred',
+        '        levels = _quantise(_fdct(plane - base), m, DEADZONE_INTRA if intra else DEADZONE_INTER)',
+    ]
+    if g.inter:
+        enc += ['        if not intra and DECIMATE:', '            levels = _decimate(levels)']
+    enc += [
+        '        _pack(levels, intra, w // BLOCK, sections)',
+        recon_line,
+        '    STATE["geometry"], STATE["ref"] = geometry, recon',
+        '    # header: frame type, then the quality the levels were scaled with (the decoder reads it from here)',
+        '    return bytes([1 if intra else 0, quality]) + _squeeze(_join(sections))',
+        '', '',
+    ]
+    dec = [
+        'def decompress_video_frame(data, frame_index, config):',
+        '    data = bytes(data)',
+        '    intra, quality = data[0] == 1, min(100, data[1])',
+        '    geometry = _geometry(config)',
+        '    shapes = _plane_shapes(geometry)',
+        '    sections = iter(_split(_unsqueeze(data[2:])))',
+        '    preds = [None, None, None]',
+    ]
+    if g.inter:
+        dec += [
+            '    if not intra:',
+            '        ref = STATE["ref"]',
+            '        if ref is None or STATE["geometry"] != geometry:  # no reference: mid-grey',
+            '            ref = [np.full(s, 128, dtype=np.int16) for s in shapes]',
+        ]
+        if g.motion:
+            dec += [
+                '        h, w = shapes[0]',
+                '        vy, vx = _get_vectors(sections, (h // MB, w // MB))',
+                '        preds = _motion_predictions(ref, vy, vx)',
+            ]
+        else:
+            dec.append('        preds = ref')
+    dec += [
+        '    recon = []',
+        f'    for (h, w), pred, chroma in zip(shapes, preds, {chroma_flags}):',
+        '        m = _qmatrix(quality, chroma, intra)',
+        '        levels = _unpack(sections, (h // BLOCK) * (w // BLOCK), intra, w // BLOCK)',
+        recon_line,
+        '    STATE["geometry"], STATE["ref"] = geometry, recon',
+        '    return _to_bgr(recon, geometry)',
+    ]
+    return "\n".join(enc + dec) + "\n"
