@@ -18,4 +18,4 @@ fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
-.venv/bin/pip install -q -e .
+.venv/bin/pip install -q -e ".[dev]"
