@@ -1,9 +1,10 @@
 """The host's side of one sandboxed fork server: start it, stop it, and exchange framed
 messages with it without ever blocking.
 
-The server (runner/sandbox_worker.py) runs under its own bubblewrap instance: new user,
-pid, network, ipc and uts namespaces, a read-only view of the system and of Python, an
-empty private /tmp and working directory, a fresh /proc, and no environment. It keeps one
+The server (runner/sandbox/inside/worker.py) runs under its own bubblewrap instance: new
+user, pid, network, ipc and uts namespaces, a read-only view of the system, of Python and
+of the program's own folder (runner/sandbox/inside/, nothing else of the project), an empty
+private /tmp and working directory, a fresh /proc, and no environment. It keeps one
 child forked and locked down ahead of time; each job (one candidate role over one clip)
 runs in such a child.
 
@@ -32,9 +33,10 @@ from itertools import islice
 from pathlib import Path
 
 from domain.verdict import FAILED, TIMEOUT, Verdict
-from runner.sandbox import worker as protocol
+from runner.sandbox.inside import protocol
 
-WORKER = Path(protocol.__file__).resolve()
+PROGRAM = Path(protocol.__file__).resolve().parent  # the folder of the program inside the sandbox
+PROGRAM_INSIDE = "/sandbox/program"  # where bubblewrap shows it, read-only
 STARTUP_SECONDS = 60.0
 PIPE_BYTES = 1 << 20
 F_SETPIPE_SZ = 1031
@@ -89,7 +91,8 @@ class ForkServer:
         self.reply_cap = CONTROL_BYTES  # the largest RESULT the current job may send
         self._outgoing: deque[list[memoryview]] = deque()
         self._header = bytearray()
-        self._kind, self._payload, self._filled = b"", None, 0
+        self._kind, self._filled = b"", 0
+        self._payload: bytearray | None = None  # the message being read, once its header is in
         self._stderr_tail = bytearray()
         self._child_running = False  # a job was sent and the server has not yet reported its end
         self.greeted = False  # the running server has said HELLO
@@ -107,7 +110,7 @@ class ForkServer:
         python = sys.executable
         bwrap = bubblewrap_path() if self.layers.bubblewrap else None
         if not bwrap:
-            return [python, "-I", str(WORKER)]
+            return [python, "-I", str(PROGRAM / "worker.py")]
         command = [
             bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent", "--new-session",
@@ -116,20 +119,20 @@ class ForkServer:
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--tmpfs", "/sandbox",
         ]
         for top in ("usr", "lib", "lib64", "lib32", "bin", "sbin"):
-            path = Path("/") / top
-            if path.is_symlink():
-                command += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                command += ["--ro-bind", str(path), str(path)]
+            folder = Path("/") / top
+            if folder.is_symlink():
+                command += ["--symlink", os.readlink(folder), str(folder)]
+            elif folder.is_dir():
+                command += ["--ro-bind", str(folder), str(folder)]
         for path in ("/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d", "/etc/localtime"):
             if os.path.exists(path):
                 command += ["--ro-bind", path, path]
         for path in sorted(self._python_roots()):
             command += ["--ro-bind", path, path]
-        command += ["--ro-bind", str(WORKER), "/sandbox/worker.py", "--dir", "/sandbox/work", "--chdir", "/sandbox/work"]
+        command += ["--ro-bind", str(PROGRAM), PROGRAM_INSIDE, "--dir", "/sandbox/work", "--chdir", "/sandbox/work"]
         for name, value in _thread_environment().items():
             command += ["--setenv", name, value]
-        return command + [python, "-I", "/sandbox/worker.py"]
+        return command + [python, "-I", f"{PROGRAM_INSIDE}/worker.py"]
 
     @staticmethod
     def _python_roots() -> set[str]:
@@ -137,7 +140,7 @@ class ForkServer:
         candidates = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}
         candidates.add(os.path.dirname(os.path.dirname(os.path.realpath(sys.executable))))
         candidates.add(os.path.dirname(os.path.dirname(sys.executable)))
-        roots = set()
+        roots: set[str] = set()
         for path in sorted(candidates, key=len):
             if not any(path == root or path.startswith(root + os.sep) for root in roots) and path != "/":
                 if not path.startswith("/usr"):
@@ -161,13 +164,15 @@ class ForkServer:
             env={} if bubblewrapped else _thread_environment(), cwd=self.workdir or "/",
             start_new_session=True, close_fds=True,
         )
-        for stream in (self.process.stdin, self.process.stdout):
+        stdin, stdout = self.process.stdin, self.process.stdout
+        assert stdin is not None and stdout is not None  # both are pipes
+        for stream in (stdin, stdout):
             os.set_blocking(stream.fileno(), False)
             try:  # one write per frame instead of sixteen
                 fcntl.fcntl(stream.fileno(), F_SETPIPE_SZ, PIPE_BYTES)
             except OSError:
                 pass
-        self.stdin, self.stdout = self.process.stdin.fileno(), self.process.stdout.fileno()
+        self.stdin, self.stdout = stdin.fileno(), stdout.fileno()
         self.inbox.clear()
         self._outgoing.clear()
         self._header.clear()
@@ -177,7 +182,8 @@ class ForkServer:
         limits = {key: value for key, value in asdict(self.limits).items()
                   if key in ("memory_bytes", "cpu_seconds", "open_files", "output_bytes")}
         layers = {"landlock": self.layers.landlock, "seccomp": self.layers.seccomp, "audit": self.layers.audit}
-        self.send_json(protocol.SETUP, {"role": self.role, "readable": self.readable(), "layers": layers, "limits": limits})
+        setup = {"role": self.role, "readable": self.readable(), "layers": layers, "limits": limits}
+        self.send_json(protocol.SETUP, setup)
 
     def await_hello(self) -> None:
         """Wait for a launched server's greeting (at once where it has already come)."""
@@ -203,7 +209,8 @@ class ForkServer:
                 pass
             process.wait()
             for stream in (process.stdin, process.stdout):
-                stream.close()
+                if stream is not None:
+                    stream.close()
         if self.workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
             self.workdir = None

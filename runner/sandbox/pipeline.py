@@ -1,6 +1,6 @@
 """Runs candidate codecs in OS-isolated processes and turns every outcome into a Verdict.
 
-Two warm fork servers (runner/fork_server.py), one for encoding and one for decoding,
+Two warm fork servers (runner/sandbox/fork_server.py), one for encoding and one for decoding,
 each under its own bubblewrap instance; each candidate role runs in a fresh child of its
 server, which adds resource limits, Landlock, seccomp and an audit-hook tripwire. The
 encoder and the decoder never share a process or a namespace: the decoder sees only the
@@ -19,7 +19,6 @@ process tree.
 
 from __future__ import annotations
 
-import hashlib
 import select
 import signal
 import time
@@ -28,13 +27,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from domain.verdict import FAILED, OK, OOM, REJECTED, TIMEOUT, VIOLATION, Verdict
-from runner.sandbox import worker as protocol
-from runner.sandbox.fork_server import ForkServer, Layers, Limits, Stopped, bubblewrap_path, json_or_empty
+from runner.sandbox.codec_runner import RunResult, run_twice
+from runner.sandbox.fork_server import ForkServer, Layers, Limits, Stopped, json_or_empty
+from runner.sandbox.inside import protocol
 from runner.sandbox.validation import validate
 
-__all__ = ["Layers", "Limits", "RunResult", "Sandbox", "bubblewrap_path"]
-
-_SIGNAL_VERDICTS = {
+_SIGNAL_VERDICTS: dict[int, tuple[str, str]] = {
     signal.SIGSYS: (VIOLATION, "killed by the seccomp filter for a forbidden system call"),
     signal.SIGXCPU: (TIMEOUT, "exceeded its CPU time limit"),
     signal.SIGKILL: (OOM, "killed (out of memory or CPU hard limit)"),
@@ -42,23 +40,6 @@ _SIGNAL_VERDICTS = {
     signal.SIGABRT: (FAILED, "aborted"),
     signal.SIGBUS: (FAILED, "crashed with a bus error"),
 }
-
-
-@dataclass
-class RunResult:
-    """One candidate over one clip: its verdict, its bytes and what the decoder produced."""
-
-    verdict: Verdict
-    sizes: list[int] = field(default_factory=list)
-    decoded: list[np.ndarray] = field(default_factory=list)
-    encode_seconds: float = 0.0
-    decode_seconds: float = 0.0
-    payload: list[bytes] = field(default_factory=list)  # the compressed frames, when asked for
-    layers: list[str] = field(default_factory=list)  # the in-process layers the child loaded
-
-    @property
-    def total_bytes(self) -> int:
-        return sum(self.sizes)
 
 
 class Sandbox:
@@ -69,7 +50,7 @@ class Sandbox:
         self.encoder = ForkServer("encode", layers, limits)
         self.decoder = ForkServer("decode", layers, limits)
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -88,25 +69,8 @@ class Sandbox:
         return self._run(source, config, frames=frames, keep_payload=keep_payload)
 
     def run_twice(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False) -> RunResult:
-        """Run twice; the candidate fails unless both runs gave the very same bytes and frames.
-
-        A codec must be a function of its input. One that draws on OS entropy, timers or
-        uninitialised memory would make every measurement unrepeatable, and could be lucky
-        once in a bisection. Costs a second run: meant for the quality a decision rests on.
-        """
-        first = self.run(source, frames, config, keep_payload=True)
-        if first.verdict.ok:
-            second = self.run(source, frames, config, keep_payload=True)
-            if second.verdict.ok:
-                difference = _first_difference(first, second)
-            else:
-                message = f"on a second run of the same input: {second.verdict.message}"
-                difference = Verdict(second.verdict.category, message, second.verdict.frame)
-            if difference is not None:
-                first.verdict, first.decoded = self._verdict(difference), []
-        if not (keep_payload and first.verdict.ok):
-            first.payload = []
-        return first
+        """`run`, failing the candidate unless a second run gives the very same bytes and frames."""
+        return run_twice(self, source, frames, config, keep_payload)
 
     def decode(self, source: str, payload: list[bytes], config: dict) -> RunResult:
         """Decode bytes recorded earlier (the `decompress` command), in the decoder's sandbox."""
@@ -271,7 +235,8 @@ class _Run:
         elif kind == protocol.READY and not role.ready:
             layers = json_or_empty(payload).get("layers")
             if not (isinstance(layers, list) and all(isinstance(layer, str) for layer in layers)):
-                self._fail(role, Verdict(FAILED, f"protocol error from the {role.server.role}r while loading the module"))
+                message = f"protocol error from the {role.server.role}r while loading the module"
+                self._fail(role, Verdict(FAILED, message))
                 return
             role.ready, role.layers = True, layers
             role.replied(now, frame=False)
@@ -280,7 +245,7 @@ class _Run:
             role.results += 1
             role.replied(now, frame=True)
             if role is self.encoder:
-                self._encoded(index, payload, now)
+                self._encoded(role, index, payload, now)
             else:
                 self._decoded(index, payload)
         elif kind == protocol.FAILURE:
@@ -291,12 +256,12 @@ class _Run:
             self._fail(role, Verdict(FAILED, f"protocol error from the {role.server.role}r during {role.stage()}",
                                      role.results if role.ready else None))
 
-    def _encoded(self, index: int, data: bytearray, now: float) -> None:
-        data = bytes(data)
+    def _encoded(self, encoder: _Role, index: int, payload: bytearray, now: float) -> None:
+        data = bytes(payload)
         self.payload.append(data)
         self.result.sizes.append(len(data))
         if self.result.total_bytes > self.limits.clip_bytes:
-            self._fail(self.encoder, Verdict(FAILED, f"compressed clip exceeds {self.limits.clip_bytes} bytes", index))
+            self._fail(encoder, Verdict(FAILED, f"compressed clip exceeds {self.limits.clip_bytes} bytes", index))
             return
         self.decoder.server.send(protocol.FRAME, protocol.INDEX.pack(index), data)
         self.decoder.owe(1, now)
@@ -334,19 +299,6 @@ class _Run:
     def _fail(self, role: _Role, verdict: Verdict) -> None:
         role.failure = verdict
         role.server.stop()
-
-
-def _first_difference(first: RunResult, second: RunResult) -> Verdict | None:
-    """Where two runs of one candidate on the same frames disagree, as a failure; else None."""
-    pairs = (("compressed bytes", first.payload, second.payload), ("decoded frame", first.decoded, second.decoded))
-    for name, a, b in pairs:
-        digests = [[hashlib.sha256(item).digest() for item in run] for run in (a, b)]
-        for index, (x, y) in enumerate(zip(*digests)):
-            if x != y:
-                return Verdict(FAILED, f"not deterministic: the {name} differs between two runs of the same input", index)
-        if len(digests[0]) != len(digests[1]):
-            return Verdict(FAILED, f"not deterministic: the number of {name}s differs between two runs")
-    return None
 
 
 def _plain(value):

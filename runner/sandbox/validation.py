@@ -1,8 +1,9 @@
 """Static validation of candidate source: the first of the sandbox's layers, with reasons.
 
 It reads the very string that will run. It is a tripwire for the obvious, not the
-boundary: the operating system (see sandbox.py) is what contains a candidate that
-gets past it.
+boundary: the operating system (see pipeline.py) is what contains a candidate that
+gets past it. The allow-list and forbidden builtins live with the program inside the sandbox
+(inside/shared_rules.py), whose guards enforce them again at run time.
 """
 
 from __future__ import annotations
@@ -10,25 +11,9 @@ from __future__ import annotations
 import ast
 import re
 
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES, FORBIDDEN_BUILTINS
+
 MAX_SOURCE_BYTES = 64 * 1024
-
-ALLOWED_MODULES = frozenset({
-    "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
-    "itertools", "functools", "collections", "heapq", "bisect",
-})
-
-# Submodules that may be imported by name. Importing runs a module's code, and numpy ships
-# modules that read files (numpy.ma.mrecords) or its own test suite, so these are listed too.
-ALLOWED_SUBMODULES = frozenset({
-    "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial", "numpy.typing", "numpy.ma",
-    "numpy.char", "numpy.strings", "numpy.rec", "numpy.dtypes", "numpy.exceptions", "numpy.emath",
-    "json.decoder", "json.encoder", "cv2.typing",
-})
-
-FORBIDDEN_NAMES = frozenset({
-    "exec", "eval", "compile", "open", "__import__", "getattr", "setattr", "delattr",
-    "globals", "locals", "vars", "breakpoint", "input", "help", "exit", "quit",
-})
 
 # Attributes that reach files, processes, other modules or interpreter internals without a
 # leading underscore: numpy and OpenCV file I/O, modules that allowed modules hand out as
@@ -41,8 +26,8 @@ FORBIDDEN_ATTRIBUTES = frozenset({
     "re", "abc", "enum", "operator", "copyreg", "marshal", "atexit", "traceback", "linecache",
     # numpy file and process access
     "open", "load", "save", "savez", "savez_compressed", "savetxt", "loadtxt", "fromfile",
-    "tofile", "memmap", "genfromtxt", "fromregex", "DataSource", "lib", "dump", "testing", "f2py", "distutils", "show_config", "npyio", "recfromcsv",
-    "recfromtxt", "open_memmap",
+    "tofile", "memmap", "genfromtxt", "fromregex", "DataSource", "lib", "dump", "testing", "f2py", "distutils",
+    "show_config", "npyio", "recfromcsv", "recfromtxt", "open_memmap",
     # OpenCV file, network and device access
     "imread", "imreadmulti", "imreadanimation", "imwrite", "imwritemulti", "imwriteanimation",
     "haveImageReader", "haveImageWriter", "VideoCapture", "VideoWriter", "FileStorage",
@@ -208,7 +193,7 @@ class _Checker(ast.NodeVisitor):
     def visit_Name(self, node: ast.Name) -> None:
         if node.id.startswith("__"):
             self._refuse(node, f"name {node.id!r} is not allowed (no name may start with '__')")
-        elif node.id in FORBIDDEN_NAMES:
+        elif node.id in FORBIDDEN_BUILTINS:
             self._refuse(node, f"{node.id!r} is not allowed")
         self.generic_visit(node)
 
@@ -219,10 +204,10 @@ class _Checker(ast.NodeVisitor):
     def _check_definition(self, node, name: str) -> None:
         if name.startswith("__"):
             self._refuse(node, f"name {name!r} is not allowed (no name may start with '__')")
-        elif name in FORBIDDEN_NAMES:
+        elif name in FORBIDDEN_BUILTINS:
             self._refuse(node, f"defining {name!r} is not allowed")
 
-    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         if not (node.name in SAFE_SPECIAL_METHODS and node in self.methods):
             self._check_definition(node, node.name)
         self.generic_visit(node)
@@ -245,7 +230,7 @@ class _Checker(ast.NodeVisitor):
             self._refuse(node, f"keyword {node.arg!r} is not allowed")
         self.generic_visit(node)
 
-    def visit_Global(self, node: ast.Global) -> None:
+    def visit_Global(self, node: ast.Global | ast.Nonlocal) -> None:
         for name in node.names:
             self._check_definition(node, name)
 

@@ -43,8 +43,9 @@ import pytest
 
 from domain.seed import SEED_SOURCE
 from domain.verdict import CATEGORIES
-from runner.sandbox import worker as sandbox_worker
-from runner.sandbox.pipeline import Layers, Limits, Sandbox, bubblewrap_path
+from runner.sandbox.fork_server import Layers, Limits, bubblewrap_path
+from runner.sandbox.inside.lockdown import seccomp_program
+from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
 HERE = Path(__file__).parent
@@ -601,7 +602,7 @@ def _bpf(program, number, arguments=(), arch=0xC000003E):
     ("getrandom", 318, (0, 16, 0), True),
 ])
 def test_seccomp_program(name, number, arguments, allowed):
-    program = sandbox_worker.seccomp_program(4242)
+    program = seccomp_program(4242)
     assert len(program) < 4096 and all(jt < 256 and jf < 256 for _, jt, jf, _ in program)
     assert (_bpf(program, number, arguments) == 0x7FFF0000) == allowed, name
     assert _bpf(program, 0, (), arch=0x40000003) != 0x7FFF0000  # i386 system calls are killed

@@ -1,5 +1,6 @@
 """The sandbox turns every candidate, well-behaved or not, into a verdict within bounded time."""
 
+import json
 import os
 import time
 from pathlib import Path
@@ -10,10 +11,15 @@ import pytest
 from domain.seed import SEED_SOURCE
 from runner.evaluation.clips import default_suite
 from runner.evaluation.evaluator import clip_config
-from runner.sandbox.pipeline import Layers, Limits, Sandbox, bubblewrap_path
+from runner.sandbox.fork_server import PROGRAM, Layers, Limits, bubblewrap_path
+from runner.sandbox.inprocess import InProcessRunner
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES
+from runner.sandbox.pipeline import Sandbox
 
 CANDIDATES = Path(__file__).parent.parent / "candidates"
-EXAMPLES = Path(__file__).parent.parent.parent / "examples"
+HOSTILE = Path(__file__).parent.parent / "hostile"
+PROJECT = Path(__file__).parent.parent.parent
+EXAMPLES = PROJECT / "examples"
 
 
 @pytest.fixture(scope="module")
@@ -265,3 +271,52 @@ def decompress_video_frame(data, frame_index, config):
     assert result.verdict.ok, result.verdict
     assert "audit hook" in result.layers
     assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+
+
+def test_every_module_validation_allows_imports_inside_the_sandbox(sandbox, clip):
+    # The guards inside read the allow-list validation reads; a module missing there would be a violation.
+    imports = "".join(f"\nimport {name}" for name in sorted(ALLOWED_MODULES))
+    result = sandbox.run(SEED_SOURCE.replace("import numpy as np", "import numpy as np" + imports), *clip)
+    assert result.verdict.ok, result.verdict
+
+
+def test_only_the_program_inside_is_visible_of_the_project(clip):
+    if not bubblewrap_path():
+        pytest.skip("bubblewrap is not installed here")
+    # Kernel namespaces only, so that the candidate may look around and report what it saw.
+    source = '''
+import json
+import os
+
+import numpy as np
+
+
+def compress_video_frame(frame, frame_index, config):
+    program = [name for name in os.listdir("/sandbox/program") if name.endswith(".py")]
+    seen = {"sandbox": os.listdir("/sandbox"), "program": program, "project": os.path.exists(PROJECT)}
+    return json.dumps(seen, sort_keys=True).encode()
+
+
+def decompress_video_frame(data, frame_index, config):
+    return np.zeros((config["height"], config["width"], 3), np.uint8)
+'''.replace("PROJECT", repr(str(PROJECT / "runner")))
+    frames, config = clip
+    with Sandbox(layers=Layers(static=False, landlock=False, seccomp=False, audit=False)) as box:
+        result = box.run(source, frames[:1], config, keep_payload=True)
+    assert result.verdict.ok, result.verdict
+    seen = json.loads(result.payload[0])
+    assert sorted(seen["sandbox"]) == ["program", "work"]
+    assert sorted(seen["program"]) == sorted(path.name for path in PROGRAM.glob("*.py"))
+    assert seen["project"] is False
+
+
+def test_the_in_process_runner_checks_determinism_like_the_sandbox(clip):
+    frames, config = clip
+    runner = InProcessRunner()
+    honest = runner.run_twice(SEED_SOURCE, frames, config, keep_payload=True)
+    assert honest.verdict.ok and len(honest.payload) == len(frames)
+    assert all(np.array_equal(a, b) for a, b in zip(frames, honest.decoded, strict=True))
+    noisy = runner.run_twice((HOSTILE / "nondeterministic_entropy.py").read_text(), frames, config)
+    assert noisy.verdict.category == "failed" and "the decoded frame differs" in noisy.verdict.message
+    assert noisy.verdict.isolation == runner.isolation
+    assert noisy.decoded == [] and noisy.payload == []

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 from domain.seed import SEED_SOURCE
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES
 from runner.sandbox.validation import MAX_SOURCE_BYTES, validate
+from tests.runner.test_codecgen import ALLOWED_IMPORTS as CODECGEN_TESTS_ALLOWED_IMPORTS
 
 EXAMPLES = Path(__file__).parent.parent.parent / "examples"
 
@@ -133,3 +135,9 @@ def test_pathological_input_gets_a_reason_not_a_crash(source):
 def test_non_text_and_nul():
     assert validate(b"import numpy") == ["source is not text"]
     assert validate("x = 1\x00") == ["source contains a NUL character"]
+
+
+def test_the_codecgen_tests_own_reading_of_the_allow_list_agrees():
+    # test_codecgen.py checks generated codecs against its own copy of the allow-list, kept apart
+    # from validation on purpose; the copy must not drift from the one the sandbox enforces.
+    assert CODECGEN_TESTS_ALLOWED_IMPORTS == ALLOWED_MODULES

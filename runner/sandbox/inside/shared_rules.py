@@ -1,0 +1,29 @@
+"""The candidate rules enforced on both sides: what may be imported and which builtins may not be called.
+
+Static validation on the host (runner/sandbox/validation.py) reads them to refuse source;
+the guards inside the sandbox (tripwire.py) read the very same names at run time. Their one
+home is here because the program inside cannot import the rest of the project.
+"""
+
+ALLOWED_MODULES = frozenset({
+    "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
+    "itertools", "functools", "collections", "heapq", "bisect",
+})
+
+# Submodules that may be imported by name. Importing runs a module's code, and numpy ships
+# modules that read files (numpy.ma.mrecords) or its own test suite, so these are listed too.
+# Only static validation checks them: at run time the allowed modules import their own
+# submodules, so the guards inside check the top-level name.
+ALLOWED_SUBMODULES = frozenset({
+    "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial", "numpy.typing", "numpy.ma",
+    "numpy.char", "numpy.strings", "numpy.rec", "numpy.dtypes", "numpy.exceptions", "numpy.emath",
+    "json.decoder", "json.encoder", "cv2.typing",
+})
+
+# Builtins candidate code may not call (nor, statically, name). __import__ is not among them:
+# inside it is replaced by an import limited to ALLOWED_MODULES, and validation refuses the
+# name along with every other name that starts with "__".
+FORBIDDEN_BUILTINS = frozenset({
+    "open", "exec", "eval", "compile", "getattr", "setattr", "delattr", "globals", "locals", "vars",
+    "breakpoint", "input", "help", "exit", "quit",
+})
