@@ -39,6 +39,7 @@ from projections.asof import position_of_version  # noqa: E402
 from projections.projection import rebuild  # noqa: E402
 from projections.session import open_session  # noqa: E402
 from projections.state import replay, status  # noqa: E402
+from runner.evolution.lifecycle import submit  # noqa: E402
 
 JPEG = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "examples", "jpeg_imencode.py")
 
@@ -134,7 +135,7 @@ def bench_recording(url: str | None, suite: dict, seed: dict, jpeg: dict, iterat
         for i in range(count):
             result = varied(jpeg, 0.85**i)
             started = time.perf_counter()
-            app.submit("default", f"{base}\n# {i}\n", validate=lambda s: [], test=lambda s, r=result: r)
+            submit(app, "default", f"{base}\n# {i}\n", validate=lambda s: [], test=lambda s, r=result: r)
             session.refresh()
             times.append(time.perf_counter() - started)
         per = statistics.median(times)

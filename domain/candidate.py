@@ -17,12 +17,14 @@ from domain.ids import candidate_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, comparable
 
+# A candidate's status, the one home of these names (read models and reports use them too).
 PROPOSED = "proposed"
 REJECTED = "rejected"
 TESTED = "tested"
 ADOPTED = "adopted"
 DECLINED = "declined"
 DECIDED = (REJECTED, ADOPTED, DECLINED)
+PENDING = "pending"  # how the read models show a candidate proposed or tested but not yet decided
 
 
 class CandidateError(Exception):

@@ -25,15 +25,21 @@ RULES = (SEED, VERDICT, ROUND_TRIP, TARGET, QUALITY, BITRATE, RATIO, NOT_BETTER)
 
 _EPS = 1e-9
 
+# The policy a lineage gets when nothing else is asked for (the seed's figures, made fair).
+DEFAULT_TARGET_PSNR_Y = 35.0  # dB
+DEFAULT_BITRATE_FACTOR = 0.9
+DEFAULT_RATIO_FACTOR = 1.2
+DEFAULT_POLICY_NAME = "matched-quality"
+
 
 @dataclass(frozen=True)
 class Policy:
     """The thresholds; recorded when a lineage starts and again in every decision."""
 
-    target_psnr_y: float = 35.0
-    bitrate_factor: float = 0.9  # adopt when bitrate < bitrate_factor x incumbent's ...
-    ratio_factor: float = 1.2  # ... or compression ratio > ratio_factor x incumbent's
-    name: str = "matched-quality"
+    target_psnr_y: float = DEFAULT_TARGET_PSNR_Y
+    bitrate_factor: float = DEFAULT_BITRATE_FACTOR  # adopt when bitrate < bitrate_factor x incumbent's ...
+    ratio_factor: float = DEFAULT_RATIO_FACTOR  # ... or compression ratio > ratio_factor x incumbent's
+    name: str = DEFAULT_POLICY_NAME
 
     def __post_init__(self) -> None:
         if not (0 < self.target_psnr_y <= 100):
@@ -61,10 +67,10 @@ class Policy:
     @classmethod
     def from_dict(cls, data: dict) -> "Policy":
         return cls(
-            target_psnr_y=float(data.get("target_psnr_y", 35.0)),
-            bitrate_factor=float(data.get("bitrate_factor", 0.9)),
-            ratio_factor=float(data.get("ratio_factor", 1.2)),
-            name=str(data.get("name", "matched-quality")),
+            target_psnr_y=float(data.get("target_psnr_y", DEFAULT_TARGET_PSNR_Y)),
+            bitrate_factor=float(data.get("bitrate_factor", DEFAULT_BITRATE_FACTOR)),
+            ratio_factor=float(data.get("ratio_factor", DEFAULT_RATIO_FACTOR)),
+            name=str(data.get("name", DEFAULT_POLICY_NAME)),
         )
 
 

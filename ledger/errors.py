@@ -37,3 +37,9 @@ class Busy(LedgerError):
 
 # Everything a command line should turn into a one-line message and a non-zero exit.
 USER_ERRORS: tuple[type[Exception], ...] = (LedgerError, LineageError, CandidateError, NotJSONSafe)
+
+
+def first_line(exc: BaseException) -> str:
+    """The first line of an error's message (a driver's error can run to many), or its type's name when empty."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -1,9 +1,9 @@
 """Where the ledger lives: a SQLite file (the default) or a PostgreSQL database, picked by URL.
 
 Turns `--ledger PATH|postgresql://user[:password]@host[:port]/db[?schema=NAME]` (or
-CODEC_LEDGER_URL, or ./codec-ledger.db) into eventsourcing's persistence environment, checks
-the store can be reached before anything is written, and creates the tables once, so that
-every writer afterwards runs with CREATE_TABLE off.
+CODEC_LEDGER_URL, or ./codec-ledger.db) into eventsourcing's persistence environment, and
+checks, before anything is written, that the store can be reached and whether its tables exist.
+Opening the application on it is ledger/opening.py's job.
 """
 
 from __future__ import annotations
@@ -15,13 +15,15 @@ import sqlite3
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ledger.errors import StoreError
+from ledger.errors import StoreError, first_line
 
 ENV_URL = "CODEC_LEDGER_URL"
 DEFAULT_URL = "./codec-ledger.db"
 APP_NAME = "CodecLedger"  # also the PostgreSQL table prefix: codecledger_events, codecledger_snapshots
 SQLITE_TABLES = ("stored_events", "stored_snapshots")
-POSTGRES_TABLES = ("codecledger_events", "codecledger_snapshots")
+POSTGRES_TABLES = tuple(f"{APP_NAME.lower()}_{table}" for table in ("events", "snapshots"))
+DEFAULT_LOCK_TIMEOUT = 5  # seconds SQLite waits on a locked file before a write gives up
+DEFAULT_LOCK_RETRIES = 3  # and how many times such a write is tried
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 
 
@@ -35,8 +37,8 @@ class Store:
     display: str = ""  # the URL without its password, for messages
     path: str = ""  # sqlite only
     schema: str = "public"  # postgres only
-    lock_timeout: int = 5  # seconds SQLite waits on a locked file before a write gives up
-    lock_retries: int = 3  # and how many times such a write is tried
+    lock_timeout: int = DEFAULT_LOCK_TIMEOUT
+    lock_retries: int = DEFAULT_LOCK_RETRIES
 
     def app_env(self, create_table: bool = False) -> dict:
         return {**self.env, "CREATE_TABLE": "y" if create_table else "n"}
@@ -58,15 +60,15 @@ class Store:
             with psycopg.connect(connect_timeout=5, **self._pg_kwargs()):
                 pass
         except psycopg.Error as exc:
-            first = (str(exc).strip().splitlines() or ["connection failed"])[0]
-            raise StoreError(f"cannot reach PostgreSQL at {self.display}: {first}") from None
+            raise StoreError(f"cannot reach PostgreSQL at {self.display}: {first_line(exc)}") from None
 
     def tables_exist(self) -> bool:
         if self.kind == "sqlite":
             if self.path == ":memory:" or not os.path.exists(self.path):
                 return False
             try:
-                with sqlite3.connect(f"file:{os.path.abspath(self.path)}?mode=ro", uri=True, timeout=self.lock_timeout) as conn:
+                read_only = f"file:{os.path.abspath(self.path)}?mode=ro"
+                with sqlite3.connect(read_only, uri=True, timeout=self.lock_timeout) as conn:
                     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             except sqlite3.DatabaseError as exc:
                 raise StoreError(f"cannot open ledger {self.display}: {exc}") from None
@@ -80,7 +82,7 @@ class Store:
                     for t in POSTGRES_TABLES
                 ]
         except psycopg.Error as exc:
-            raise StoreError(f"cannot use PostgreSQL at {self.display}: {str(exc).strip().splitlines()[0]}") from None
+            raise StoreError(f"cannot use PostgreSQL at {self.display}: {first_line(exc)}") from None
         return all(found)
 
     def ensure_schema(self) -> None:
@@ -117,8 +119,10 @@ def parse_url(url: str, *, lock_timeout: int | None = None, lock_retries: int | 
     url = (url or "").strip()
     if not url:
         raise StoreError("empty ledger URL")
-    lock_timeout = int(os.environ.get("CODEC_LEDGER_LOCK_TIMEOUT", 5)) if lock_timeout is None else lock_timeout
-    lock_retries = int(os.environ.get("CODEC_LEDGER_LOCK_RETRIES", 3)) if lock_retries is None else lock_retries
+    if lock_timeout is None:
+        lock_timeout = int(os.environ.get("CODEC_LEDGER_LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT))
+    if lock_retries is None:
+        lock_retries = int(os.environ.get("CODEC_LEDGER_LOCK_RETRIES", DEFAULT_LOCK_RETRIES))
     scheme = url.split("://", 1)[0].lower() if "://" in url else ""
     if scheme in ("postgresql", "postgres"):
         return _parse_postgres(url, lock_timeout, lock_retries)
@@ -135,7 +139,8 @@ def parse_url(url: str, *, lock_timeout: int | None = None, lock_retries: int | 
         "SQLITE_DBNAME": path,
         "SQLITE_LOCK_TIMEOUT": str(lock_timeout),
     }
-    return Store(url=url, kind="sqlite", env=env, display=path, path=path, lock_timeout=lock_timeout, lock_retries=lock_retries)
+    return Store(url=url, kind="sqlite", env=env, display=path, path=path, lock_timeout=lock_timeout,
+                 lock_retries=lock_retries)
 
 
 def _parse_postgres(url: str, lock_timeout: int, lock_retries: int) -> Store:
@@ -171,27 +176,5 @@ def _parse_postgres(url: str, lock_timeout: int, lock_retries: int) -> Store:
         "POSTGRES_SCHEMA": schema,
     }
     display = f"postgresql://{user}@{host}:{port}/{dbname}" + (f"?schema={schema}" if schema != "public" else "")
-    return Store(url=url, kind="postgres", env=env, display=display, schema=schema, lock_timeout=lock_timeout, lock_retries=lock_retries)
-
-
-def open_application(store: Store, *, create: bool):
-    """The CodecLedger on this store, with CREATE_TABLE off.
-
-    The tables are created once, here, when create is true and they do not exist yet;
-    without create, a store that has no ledger yet is a NoLedger error (and stays untouched).
-    """
-    from eventsourcing.persistence import PersistenceError
-
-    from ledger.application import CodecLedger
-    from ledger.errors import NoLedger
-
-    store.check_reachable()
-    try:
-        if not store.tables_exist():
-            if not create:
-                raise NoLedger(f"no ledger at {store.display} yet (submit a candidate to start one)")
-            store.ensure_schema()
-            CodecLedger(store.app_env(create_table=True), lock_retries=store.lock_retries).close()
-        return CodecLedger(store.app_env(create_table=False), lock_retries=store.lock_retries)
-    except PersistenceError as exc:
-        raise StoreError(f"cannot open ledger {store.display}: {str(exc).strip().splitlines()[0]}") from None
+    return Store(url=url, kind="postgres", env=env, display=display, schema=schema, lock_timeout=lock_timeout,
+                 lock_retries=lock_retries)

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from eventsourcing.persistence import PersistenceError
 
 from ledger.application import CodecLedger
-from ledger.errors import StoreError
-from ledger.store import Store, open_application, parse_url
+from ledger.errors import StoreError, first_line
+from ledger.opening import open_application
+from ledger.store import Store, parse_url
 from projections.projection import catch_up, rebuild
 from projections.view import LedgerView, view_for
 
@@ -24,7 +25,7 @@ class Session:
         try:
             return catch_up(self.app, self.view)
         except PersistenceError as exc:
-            raise StoreError(f"cannot update the read models in {self.store.display}: {str(exc).splitlines()[0]}") from None
+            raise StoreError(f"cannot update the read models in {self.store.display}: {first_line(exc)}") from None
 
     def rebuild(self) -> int:
         return rebuild(self.app, self.view)
@@ -53,7 +54,7 @@ def open_session(url: str | Store, *, create: bool = False, refresh: bool = True
         return session
     except PersistenceError as exc:
         app.close()
-        raise StoreError(f"cannot open ledger {store.display}: {str(exc).strip().splitlines()[0]}") from None
+        raise StoreError(f"cannot open ledger {store.display}: {first_line(exc)}") from None
     except BaseException:
         app.close()
         raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -13,17 +14,25 @@ ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("domain", "ledger", "projections", "runner")
 
 
+def project_files(*paths: str) -> list[str]:
+    """The checkout's files as git sees them (tracked or new, not ignored), where they exist."""
+    listed = subprocess.run(["git", "ls-files", "--cached", "--others", "--exclude-standard", *paths], cwd=ROOT,
+                            capture_output=True, text=True, check=True)
+    return sorted({line for line in listed.stdout.splitlines() if (ROOT / line).is_file()})
+
+
 def source_modules() -> set[str]:
     """Every module of the four packages as a path inside a wheel, e.g. runner/planners/offline/planner.py."""
-    tracked = subprocess.run(["git", "ls-files", *PACKAGES], cwd=ROOT, capture_output=True, text=True, check=True)
-    return {line for line in tracked.stdout.splitlines() if line.endswith(".py")}
+    return {path for path in project_files(*PACKAGES) if path.endswith(".py")}
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
-    """The wheel built from a copy of the tracked files, so the build leaves nothing in the checkout."""
+    """The wheel built from a copy of the project's files, so the build leaves nothing in the checkout."""
     copy = tmp_path_factory.mktemp("source")
-    subprocess.run(f"git ls-files -z | xargs -0 cp --parents -t {copy}", shell=True, cwd=ROOT, check=True)
+    for path in project_files():
+        (copy / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / path, copy / path)
     dist = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "-w", str(dist), str(copy)],
                    check=True, capture_output=True, text=True, timeout=600)

@@ -1,14 +1,15 @@
-"""`codec-ledger status`: the lineage's dashboard (best version against the reference codecs, adoption, events, cost)."""
+"""`codec-ledger status`: the lineage's dashboard (the best against the reference codecs, adoption, events, cost)."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 from rich.table import Table
 
 from ledger.errors import SuiteMismatch
+from projections.lineage_events import RecentEvent, recent_events
+from projections.report.style import REFERENCE_LABELS
 from projections.state import status as status_state
 from runner.cli.formatting import fmt
 from runner.cli.options import (
@@ -23,13 +24,15 @@ from runner.cli.support import (
     open_ledger,
     print_json,
 )
+from runner.evaluation.reference_cache import ReferenceRate, reference_comparison
 from runner.evolution.lineage_setup import lineage_suite
 
 
 def status(
     references: bool = typer.Option(
         True, "--references/--no-references",
-        help="Compare the best with JPEG, WebP and x264 on the suite's real clips (measured once per clip, then cached).",
+        help="Compare the best with JPEG, WebP and x264 on the suite's real clips "
+             "(measured once per clip, then cached).",
     ),
     events_shown: int = typer.Option(8, "--events", min=0, help="How many of the last events to show."),
     as_json: bool = JsonOption,
@@ -42,14 +45,13 @@ def status(
         if as_json:
             print_json(data)
             return
-        recent = _recent_events(session.view, lineage, events_shown) if events_shown else []
+        recent = recent_events(session.view, lineage, events_shown) if events_shown else []
         comparison, note = _reference_comparison(data) if references else (None, "not compared (--no-references)")
         _print_dashboard(lineage, data, recent, comparison, note)
 
 
-def _reference_comparison(data: dict) -> tuple[list[dict] | None, str | None]:
+def _reference_comparison(data: dict) -> tuple[list[ReferenceRate] | None, str | None]:
     """What JPEG, WebP and x264 need on the same real clips for the PSNR-Y the best reached."""
-    from runner.cli.report_command import reference_comparison
     from runner.evaluation.clips import InputError
 
     summary = (data["metrics"] or {}).get("summary") or {}
@@ -69,47 +71,13 @@ _EVENT_STYLES = {
 }
 
 
-def _recent_events(view: Any, lineage: str, limit: int) -> list[dict]:
-    """The lineage's last events as the read models record them (position, time, type, what it said)."""
-    found = []
-    for r in view.fetch(
-        "SELECT position, proposed_at, planner, candidate_id, parent_version FROM {p}cl_candidates "
-        "WHERE lineage = ? ORDER BY position DESC LIMIT ?", (lineage, limit),
-    ):
-        found.append((r["position"], r["proposed_at"], "CandidateProposed",
-                      f"{r['candidate_id'][:8]} by {r['planner']}, parent v{r['parent_version']}"))
-    for r in view.fetch(
-        "SELECT decided_position, decided_at, decision, version, candidate_id, reason FROM {p}cl_candidates "
-        "WHERE lineage = ? AND decided_position IS NOT NULL ORDER BY decided_position DESC LIMIT ?", (lineage, limit),
-    ):
-        kind = {"adopted": "CandidateAdopted", "declined": "CandidateDeclined"}.get(r["decision"], "CandidateRejected")
-        head = f"v{r['version']} ← " if r["decision"] == "adopted" else ""
-        found.append((r["decided_position"], r["decided_at"], kind, f"{head}{r['candidate_id'][:8]}: {r['reason']}"))
-    for r in view.fetch(
-        "SELECT position, at, version, reason FROM {p}cl_best WHERE lineage = ? AND cause = 'rolled_back' "
-        "ORDER BY position DESC LIMIT ?", (lineage, limit),
-    ):
-        found.append((r["position"], r["at"], "RolledBack", f"to v{r['version']}: {r['reason']}"))
-    for r in view.fetch(
-        "SELECT position, recorded_at, planner, model, tokens_in, tokens_out, cost_usd FROM {p}cl_analyses "
-        "WHERE lineage = ? ORDER BY position DESC LIMIT ?", (lineage, limit),
-    ):
-        model = f" ({r['model']})" if r["model"] else ""
-        found.append((r["position"], r["recorded_at"], "AnalysisRecorded",
-                      f"{r['planner']}{model}: {r['tokens_in']}+{r['tokens_out']} tokens, ${r['cost_usd'] or 0:.4f}"))
-    started = view.row("cl_lineages", (lineage,))
-    if started is not None:
-        found.append((started["position"], started["started_at"], "LineageStarted", f"suite {json.loads(started['suite']).get('name')}"))
-    found.sort(key=lambda e: e[0])
-    return [{"position": p, "time": t, "type": k, "details": d} for p, t, k, d in found[-limit:]]
-
-
 def _bar(part: int, whole: int, width: int = 10) -> str:
     filled = 0 if not whole else round(width * part / whole)
     return "█" * filled + "░" * (width - filled)
 
 
-def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: list[dict] | None, note: str | None) -> None:
+def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], comparison: list[ReferenceRate] | None,
+                     note: str | None) -> None:
     from rich.console import Group
     from rich.markup import escape
     from rich.panel import Panel
@@ -126,9 +94,11 @@ def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: l
     head.append(f"v{version}", style="bold green")
     head.append(" is the best", style="bold")
     if best.get("cause") == "rolled_back":
-        head.append(f"  (again, after a rollback at position {best.get('since_position')}: {best.get('cause_reason')})", style="dark_orange")
+        head.append(f"  (again, after a rollback at position {best.get('since_position')}: {best.get('cause_reason')})",
+                    style="dark_orange")
     else:
-        head.append(f"  (adopted at position {best.get('since_position')}, {str(best.get('since') or '')[:19].replace('T', ' ')}"
+        adopted_at = str(best.get("since") or "")[:19].replace("T", " ")
+        head.append(f"  (adopted at position {best.get('since_position')}, {adopted_at}"
                     f", rule {best.get('rule')})")
     figures = Text(
         f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps) · "
@@ -144,7 +114,8 @@ def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: l
                         border_style="green"))
 
     psnr = summary.get("psnr_y")
-    console.print(Text(f"v{version} against the reference codecs at its PSNR-Y ({fmt(psnr)} dB, real clips)", style="bold"))
+    console.print(Text(f"v{version} against the reference codecs at its PSNR-Y ({fmt(psnr)} dB, real clips)",
+                       style="bold"))
     refs = Table()
     refs.add_column("codec")
     refs.add_column("kbit/s at that PSNR-Y", justify="right")
@@ -157,7 +128,7 @@ def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: l
             verdict = "n/a" + (f" (its ladder spans {span[0]:.2f}-{span[1]:.2f} dB)" if span else "")
         else:
             verdict = f"[green]{-diff:.1f}% fewer bits[/]" if diff < 0 else f"[red]{diff:.1f}% more bits[/]"
-        refs.add_row({"jpeg": "JPEG", "webp": "WebP"}.get(row["codec"], row["codec"]), fmt(row["kbps"], ".1f"), verdict)
+        refs.add_row(REFERENCE_LABELS.get(row["codec"], row["codec"]), fmt(row["kbps"], ".1f"), verdict)
     if comparison is None:
         refs.add_row("references", "-", note or "-")
     console.print(refs)
@@ -169,9 +140,10 @@ def _print_dashboard(lineage: str, data: dict, recent: list[dict], comparison: l
         f"{data['rejected']} rejected)", style="bold",
     ))
     adoption = Table()
-    for name, justify in (("planner", "left"), ("candidates", "right"), ("adopted", "right"), ("declined", "right"),
-                          ("rejected", "right"), ("rate", "right"), ("", "left")):
-        adoption.add_column(name, justify=justify)
+    adoption.add_column("planner")
+    for name in ("candidates", "adopted", "declined", "rejected", "rate"):
+        adoption.add_column(name, justify="right")
+    adoption.add_column("")
     for planner, counts in data["per_planner"].items():
         r = counts["rate"]
         adoption.add_row(Text(planner), str(counts["candidates"]), str(counts["adopted"]), str(counts["declined"]),

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from projections.history import history as history_rows
-from projections.session import Session
+from projections.lineage_events import lineage_members
 from projections.state import status as status_state
 from runner.cli.formatting import history_table, metrics_line
 from runner.cli.options import (
@@ -61,7 +61,8 @@ def why(
         say(f"version {data['version']} of lineage '{lineage}', adopted {data['adopted_at']}")
         if data["analysis"]:
             a = data["analysis"]
-            say(f"  analysis ({a['planner']}, {a['model']}, {a['tokens_in']}+{a['tokens_out']} tokens, ${a['cost_usd']:.4f}): {a['text'][:500]}")
+            say(f"  analysis ({a['planner']}, {a['model']}, {a['tokens_in']}+{a['tokens_out']} tokens, "
+                f"${a['cost_usd']:.4f}): {a['text'][:500]}")
         say(f"  candidate {data['candidate_id']} by {data['planner']}, sha256 {data['candidate_sha256']}")
         if data["rationale"]:
             say(f"  rationale: {data['rationale']}")
@@ -87,8 +88,12 @@ def show(
             sys.stdout.write(data["source"])
 
 
+_EVENT_HEADER = ("position", "type", "timestamp", "originator_id", "originator_version")  # their own columns
+
+
 def events(
-    types: Optional[list[str]] = typer.Option(None, "--type", help="Only events of this type (repeatable), e.g. CandidateAdopted."),
+    types: Optional[list[str]] = typer.Option(None, "--type",
+                                              help="Only events of this type (repeatable), e.g. CandidateAdopted."),
     all_lineages: bool = typer.Option(False, "--all-lineages", help="The whole log, not just this lineage's events."),
     limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N events."),
     as_json: bool = JsonOption,
@@ -98,8 +103,9 @@ def events(
     """The raw event log with positions, optionally filtered by type."""
     with errors(), open_ledger(ledger) as session:
         app = session.app
-        members = None if all_lineages else _lineage_members(session, lineage)
-        found = [e for e in app.stored_events(types=list(types or [])) if members is None or e["originator_id"] in members]
+        members = None if all_lineages else lineage_members(session.view, lineage)
+        found = [e for e in app.stored_events(types=list(types or []))
+                 if members is None or e["originator_id"] in members]
         if limit:
             found = found[-limit:]
         if as_json:
@@ -109,26 +115,13 @@ def events(
         for name in ("pos", "time", "type", "aggregate", "details"):
             table.add_column(name)
         for e in found:
-            details = {k: v for k, v in e.items() if k not in ("position", "type", "timestamp", "originator_id", "originator_version")}
+            details = {k: v for k, v in e.items() if k not in _EVENT_HEADER}
             text = ", ".join(f"{k}={_short(v)}" for k, v in details.items())
-            table.add_row(str(e["position"]), e["timestamp"][:19].replace("T", " "), e["type"], f"{e['originator_id'][:8]}/{e['originator_version']}", text[:160])
+            table.add_row(str(e["position"]), e["timestamp"][:19].replace("T", " "), e["type"],
+                          f"{e['originator_id'][:8]}/{e['originator_version']}", text[:160])
         console.print(table)
 
 
 def _short(value: Any) -> str:
     text = json.dumps(value, default=str) if isinstance(value, (dict, list)) else str(value)
     return text if len(text) <= 40 else text[:37] + "..."
-
-
-def _lineage_members(session: Session, lineage: str) -> set[str]:
-    """The aggregates of one lineage: itself, its candidates, their sources, its analyses."""
-    from domain.ids import lineage_id, source_id
-
-    status_state(session.view, lineage)  # a clear error for an unknown lineage
-    members = {str(lineage_id(lineage))}
-    for row in session.view.fetch("SELECT candidate_id, sha256 FROM {p}cl_candidates WHERE lineage = ?", (lineage,)):
-        members.add(row["candidate_id"])
-        members.add(str(source_id(row["sha256"])))
-    for row in session.view.fetch("SELECT analysis_id FROM {p}cl_analyses WHERE lineage = ?", (lineage,)):
-        members.add(row["analysis_id"])
-    return members

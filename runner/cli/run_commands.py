@@ -23,7 +23,7 @@ from runner.cli.options import (
     OneClipFramesOption,
     OneClipMaxSizeOption,
 )
-from runner.cli.support import CommandError, console, errors, narrator, open_ledger, print_json
+from runner.cli.support import CommandError, Narrator, console, errors, narrator, open_ledger, print_json
 from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
 from runner.sandbox.pipeline import Sandbox
 
@@ -63,14 +63,13 @@ def run(
             raise CommandError(str(failed)) from None
         with open_ledger(ledger, create=True) as session:
             with Sandbox() as sandbox:
-                state, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
-                                               PolicyOptions(), say, sandbox)
-            evolution = Evolution(session, lineage, suite, chosen, target_psnr_y=state.policy_object.target_psnr_y,
-                                  workers=workers, say=say)
+                _, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
+                                           PolicyOptions(), say, sandbox)
             with Progress(TextColumn("[bold]evolving[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, disable=as_json, transient=True) as progress:
                 task = progress.add_task("iterations", total=iterations)
-                evolution.say = say if as_json else progress.console.print
+                narration = Narrator(say if as_json else progress.console.print)
+                evolution = Evolution(session, lineage, suite, chosen, workers=workers, narration=narration)
                 try:
                     summary = evolution.run(iterations, max_minutes, tick=lambda: progress.advance(task))
                 except PlannerFailed as failed:

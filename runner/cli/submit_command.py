@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
+from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
 from ledger.store import parse_url, resolve_url
 from runner.cli.formatting import metrics_line
 from runner.cli.options import (
@@ -19,6 +20,7 @@ from runner.cli.options import (
     SubmitInputOption,
 )
 from runner.cli.support import (
+    Narrator,
     errors,
     narrator,
     open_ledger,
@@ -26,6 +28,7 @@ from runner.cli.support import (
     read_candidate,
 )
 from runner.evaluation.evaluator import test_candidate
+from runner.evolution.lifecycle import submit as submit_candidate
 from runner.evolution.lineage_setup import PolicyOptions, open_lineage
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
@@ -39,9 +42,13 @@ def submit(
     max_size: Optional[str] = MaxSizeOption,
     fps: Optional[float] = FpsOption,
     planner: str = typer.Option("human", "--planner", help="Who wrote the candidate."),
-    target_psnr: Optional[float] = typer.Option(None, "--target-psnr", help="Policy for a new lineage: PSNR-Y target in dB (35)."),
-    bitrate_factor: Optional[float] = typer.Option(None, "--bitrate-factor", help="Policy for a new lineage: adopt below this x bitrate (0.9)."),
-    ratio_factor: Optional[float] = typer.Option(None, "--ratio-factor", help="Policy for a new lineage: or above this x ratio (1.2)."),
+    target_psnr: Optional[float] = typer.Option(
+        None, "--target-psnr", help=f"Policy for a new lineage: PSNR-Y target in dB ({DEFAULT_TARGET_PSNR_Y:g})."),
+    bitrate_factor: Optional[float] = typer.Option(
+        None, "--bitrate-factor",
+        help=f"Policy for a new lineage: adopt below this x bitrate ({DEFAULT_BITRATE_FACTOR:g})."),
+    ratio_factor: Optional[float] = typer.Option(
+        None, "--ratio-factor", help=f"Policy for a new lineage: or above this x ratio ({DEFAULT_RATIO_FACTOR:g})."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
@@ -60,60 +67,17 @@ def submit(
             if started:
                 say(f"📊 Version 0 (seed): {metrics_line(state.versions[0]['metrics'])}")
             target = state.policy_object.target_psnr_y
-            outcome = app.submit(
+            outcome = submit_candidate(
+                app,
                 lineage,
                 source,
                 validate=validate,
                 test=lambda src: test_candidate(src, suite, target_psnr_y=target, sandbox=sandbox),
                 rationale=rationale,
                 planner=planner,
-                progress=_progress(say, candidate.name, app.lineage(lineage).head),
+                narration=Narrator(say, file_name=candidate.name),
             )
             session.refresh()
-            result = outcome.to_dict()
-            result["lineage_started"] = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None
             if as_json:
-                print_json(result)
-            else:
-                _print_outcome(say, outcome)
-
-
-def _progress(say, name: str, incumbent: int | None):
-    def progress(stage: str, details: dict) -> None:
-        if stage == "evaluating":
-            say(f"🧬 Evaluating {name} (sha256 {details['sha256'][:12]}) against version {incumbent}...")
-        elif stage == "reused":
-            say(f"🧬 {name}: this source was tested before (candidate {details['candidate_id'][:8]}); reusing its result")
-        elif stage == "tested":
-            metrics = details["metrics"] or {}
-            verdict = metrics.get("verdict") or {}
-            if verdict.get("category") != "ok":
-                where = f" at frame {verdict['frame']}" if verdict.get("frame") is not None else ""
-                say(f"💥 Test {verdict.get('category')}{where}: {verdict.get('message')}")
-            say(f"📊 Metrics: {metrics_line(metrics)}")
-
-    return progress
-
-
-def _print_outcome(say, outcome: Any) -> None:
-    if outcome.status == "rejected":
-        say(f"🚫 Rejected by validation: {'; '.join(outcome.reasons)}")
-        say("❌ Not adopted")
-    elif outcome.status == "duplicate":
-        say(f"♻️  Duplicate, not tested again: {outcome.reason}")
-        earlier = outcome.duplicate_of or {}
-        if earlier.get("reason") and earlier.get("reason") not in outcome.reason:
-            say(f"   {earlier['reason']}")
-    elif outcome.status == "adopted":
-        if outcome.improvement is not None and outcome.improvement > 0:
-            say(f"🎯 Better by {100 * outcome.improvement:.1f}% than version {outcome.incumbent_version} (rule: {outcome.rule})")
-        else:
-            say(f"🎯 Better than version {outcome.incumbent_version} (rule: {outcome.rule})")
-        say(f"💾 Saved version {outcome.version}")
-        say(f"🎉 Adopted as the new best: {_strip(outcome.reason, 'adopted: ')}")
-    else:
-        say(f"❌ Not adopted: {_strip(outcome.reason, 'declined: ')}")
-
-
-def _strip(text: str, prefix: str) -> str:
-    return text[len(prefix):] if text.startswith(prefix) else text
+                started_with = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None
+                print_json(outcome.to_dict() | {"lineage_started": started_with})

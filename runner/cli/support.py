@@ -1,7 +1,8 @@
 """What the `codec-ledger` command modules share: how a command fails, opens the ledger and prints.
 
 A command does its work inside `errors()`, so that every expected failure is one line on stderr and
-exit code 1, never a traceback.
+exit code 1, never a traceback. Narrator prints what `submit` and `run` tell as candidates go through
+their lifecycle.
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
-from ledger.errors import USER_ERRORS
+from domain.candidate import ADOPTED, Candidate
+from domain.verdict import OK
+from ledger.errors import USER_ERRORS, first_line
 from ledger.store import parse_url, resolve_url
 from projections.session import Session, open_session
 from projections.state import NotInView
+from runner.cli.formatting import metrics_line
+from runner.evolution.narration import Narration
+from runner.evolution.outcome import SubmitOutcome, bitrate_saving
+
+Say = Callable[[str], None]
 
 console = Console()
 
@@ -32,11 +40,6 @@ def fail(message: str) -> NoReturn:
     """One line on stderr, exit code 1."""
     print(f"error: {message}", file=sys.stderr)
     raise typer.Exit(1)
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
 
 
 @contextlib.contextmanager
@@ -65,7 +68,7 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
 
 
-def narrator(quiet: bool = False, *, markup: bool | None = None) -> Callable[[str], None]:
+def narrator(quiet: bool = False, *, markup: bool | None = None) -> Say:
     """`say(text)`: a line of progress on the console, or nothing where the command prints JSON instead."""
     if quiet:
         return lambda text: None
@@ -78,3 +81,71 @@ def read_candidate(path: Path) -> str:
         return path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise CommandError(f"cannot read candidate '{path}': {getattr(exc, 'strerror', None) or exc}") from None
+
+
+class Narrator(Narration):
+    """The lines `submit` and `run` print as candidates go through their lifecycle.
+
+    `submit` takes one candidate, named by its file; `run` takes a round of several at once, so
+    there the lines that could belong to any of them name the candidate by its short sha256.
+    """
+
+    def __init__(self, say: Say, *, file_name: str | None = None):
+        self.say, self.file_name = say, file_name
+
+    def evaluating(self, candidate: Candidate) -> None:
+        short = candidate.sha256[:12]
+        against = f"against version {candidate.parent_version}"
+        if self.file_name:
+            self.say(f"🧬 Evaluating {self.file_name} (sha256 {short}) {against}...")
+        else:  # a planner's candidate: what it says it changed
+            why = f": {candidate.rationale}" if candidate.rationale else ""
+            self.say(f"🧬 Evaluating candidate {short} from {candidate.planner} {against}{why}")
+
+    def reused(self, candidate: Candidate, earlier: Candidate) -> None:
+        name = self.file_name or f"candidate {candidate.sha256[:12]}"
+        self.say(f"🧬 {name}: this source was tested before (candidate {str(earlier.id)[:8]}); reusing its result")
+
+    def rejected(self, candidate: Candidate) -> None:
+        self.say(f"🚫 Rejected by validation{self._which(candidate)}: {'; '.join(candidate.reasons)}")
+        self.say("❌ Not adopted")
+
+    def decided(self, candidate: Candidate) -> None:
+        decision = candidate.decision or {}
+        metrics = decision.get("candidate_metrics") or {}
+        verdict = metrics.get("verdict") or {}
+        if verdict.get("category") not in (None, OK):
+            where = f" at frame {verdict['frame']}" if verdict.get("frame") is not None else ""
+            self.say(f"💥 Test {verdict.get('category')}{where}{self._which(candidate)}: {verdict.get('message')}")
+        self.say(f"📊 Metrics{self._which(candidate)}: {metrics_line(metrics)}")
+        reason = decision.get("reason", "")
+        if candidate.status != ADOPTED:
+            self.say(f"❌ Not adopted: {_without(reason, 'declined: ')}")
+            return
+        saving = bitrate_saving(decision)
+        better = f"Better by {100 * saving:.1f}%" if saving is not None and saving > 0 else "Better"
+        self.say(f"🎯 {better} than version {decision.get('against')} (rule: {decision.get('rule')})")
+        self.say(f"💾 Saved version {decision.get('version')}")
+        self.say(f"🎉 Adopted as the new best: {_without(reason, 'adopted: ')}")
+
+    def duplicate(self, outcome: SubmitOutcome) -> None:
+        self.say(f"♻️  Duplicate, not tested again: {outcome.reason}")
+        earlier = outcome.duplicate_of or {}
+        if earlier.get("reason") and earlier["reason"] not in outcome.reason:
+            self.say(f"   {earlier['reason']}")
+
+    def resuming(self, count: int) -> None:
+        self.say(f"↩️  Resuming: {count} candidate(s) left unfinished by an interrupted run")
+
+    def no_candidate(self, planner: str, iteration: int, error: str | None) -> None:
+        self.say(f"💥 {planner} iteration {iteration}: no candidate ({error})")
+
+    def already_decided(self, planner: str, candidate: Candidate) -> None:
+        self.say(f"♻️  {planner} proposed a candidate already decided ({candidate.status}); skipped")
+
+    def _which(self, candidate: Candidate) -> str:
+        return "" if self.file_name else f" ({candidate.sha256[:12]})"
+
+
+def _without(text: str, prefix: str) -> str:
+    return text[len(prefix):] if text.startswith(prefix) else text

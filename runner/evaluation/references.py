@@ -82,7 +82,8 @@ def _has_avx512() -> bool:
 
 
 @lru_cache(maxsize=1)
-def _x264_options() -> dict[str, str]:
+def x264_options() -> dict[str, str]:
+    """The options x264 is run with on this machine (they decide its bytes, so the reference cache keys on them)."""
     options = dict(_VIDEO["x264"][2])
     if _has_avx512():
         options["x264-params"] = f"asm={_X264_AVX2_CLASS}"
@@ -153,7 +154,7 @@ def _video_codec(codec: str, clip: Clip, crf: int) -> tuple[int, list[np.ndarray
     enc.time_base = 1 / rate
     enc.thread_count = 1
     if codec == "x264":
-        options = _x264_options()
+        options = x264_options()
     enc.options = {**options, "crf": str(crf)}
     packets = []
     for i, frame in enumerate(clip.frames):

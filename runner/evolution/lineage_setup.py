@@ -4,13 +4,17 @@ for), or a new one started on them with version 0, the seed, measured for real."
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 
+from domain.lineage import Lineage
 from domain.policy import Policy
 from domain.seed import SEED_SOURCE
+from ledger.application import CodecLedger
 from ledger.errors import LedgerError, SuiteMismatch
 from runner.evaluation.clips import Suite, default_suite, load_suite, parse_size
 from runner.evaluation.evaluator import test_candidate
+from runner.sandbox.pipeline import Sandbox
 
 
 class OptionError(LedgerError):
@@ -26,12 +30,9 @@ class PolicyOptions:
     ratio_factor: float | None = None
 
     def policy(self) -> Policy:
+        """The policy for a new lineage: the flags given, Policy's defaults for the others."""
         try:
-            return Policy(
-                target_psnr_y=35.0 if self.target_psnr_y is None else self.target_psnr_y,
-                bitrate_factor=0.9 if self.bitrate_factor is None else self.bitrate_factor,
-                ratio_factor=1.2 if self.ratio_factor is None else self.ratio_factor,
-            )
+            return Policy(**{name: value for name, value in asdict(self).items() if value is not None})
         except ValueError as exc:
             raise OptionError(f"policy: {exc}") from None
 
@@ -55,7 +56,7 @@ def max_size_option(max_size: str | None) -> tuple[int, int] | None:
         raise OptionError(f"--max-size: {exc}") from None
 
 
-def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
+def suite_from_options(inputs: list[str], frames: int | None, max_size: str | None, fps: float | None) -> Suite:
     """The default suite, or exactly the clips given with --input."""
     size = max_size_option(max_size)
     if not inputs:
@@ -63,7 +64,8 @@ def suite_from_options(inputs: list[str], frames, max_size, fps) -> Suite:
     return load_suite(list(inputs), frames=frames, max_size=size, fps=fps)
 
 
-def suite_record(suite: Suite, inputs: list[str], frames, max_size, fps) -> dict:
+def suite_record(suite: Suite, inputs: list[str], frames: int | None, max_size: str | None,
+                 fps: float | None) -> dict:
     """What a lineage records of its suite: enough to load the same clips again and check them."""
     return {
         "name": suite.name,
@@ -86,8 +88,9 @@ def lineage_suite(recorded: dict) -> Suite:
     return suite
 
 
-def open_lineage(app, lineage: str, inputs: list[str], frames, max_size, fps, options: PolicyOptions, say,
-                 sandbox) -> tuple:
+def open_lineage(app: CodecLedger, lineage: str, inputs: list[str], frames: int | None, max_size: str | None,
+                 fps: float | None, options: PolicyOptions, say: Callable[[str], None],
+                 sandbox: Sandbox) -> tuple[Lineage, Suite, bool]:
     """(lineage state, suite, started) for `lineage`, starting it when the ledger has none of that name."""
     given = suite_from_options(inputs, frames, max_size, fps) if inputs else None
     if app.has_lineage(lineage):
@@ -101,7 +104,8 @@ def open_lineage(app, lineage: str, inputs: list[str], frames, max_size, fps, op
         return state, given or lineage_suite(state.suite), False
     suite = given or default_suite()
     policy = options.policy()
-    say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): measuring version 0, the seed...")
+    say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): "
+        "measuring version 0, the seed...")
     seed_test = test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox)
     state = app.start_lineage(lineage, suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
     return state, suite, True

@@ -15,15 +15,17 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
-from domain.candidate import ADOPTED, PROPOSED, TESTED
+from domain.candidate import ADOPTED, PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
+from domain.verdict import OK
+from projections.session import Session
 from runner.evaluation.clips import Suite
 from runner.evaluation.evaluator import test_candidate
-from runner.planners.base import Planner, PlannerContext, PlannerStopped
+from runner.evolution.lifecycle import finish
+from runner.evolution.narration import QUIET, Narration
+from runner.planners.base import Planner, PlannerContext, PlannerStopped, Proposal
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
-
-Say = Callable[[str], None]
 
 
 @dataclass
@@ -39,13 +41,14 @@ class RunSummary:
 
 
 class Evolution:
-    """One lineage evolving under one planner, recorded in one ledger session."""
+    """One lineage evolving under one planner, recorded in one ledger session, under the lineage's policy."""
 
-    def __init__(self, session, lineage: str, suite: Suite, planner: Planner, *, target_psnr_y: float,
-                 workers: int = 1, say: Say = lambda text: None):
+    def __init__(self, session: Session, lineage: str, suite: Suite, planner: Planner, *, workers: int = 1,
+                 narration: Narration = QUIET):
         self.session, self.app = session, session.app
         self.lineage, self.suite, self.planner = lineage, suite, planner
-        self.target_psnr_y, self.workers, self.say = target_psnr_y, max(1, workers), say
+        self.policy = self.app.lineage(lineage).policy_object
+        self.workers, self.narration = max(1, workers), narration
 
     # --- the loop ---
 
@@ -53,13 +56,13 @@ class Evolution:
             tick: Callable[[], None] = lambda: None) -> RunSummary:
         summary = RunSummary()
         deadline = None if max_minutes is None else time.monotonic() + 60 * max_minutes
-        with _Testers(self.suite, self.target_psnr_y, self.workers) as testers:
+        with _Testers(self.suite, self.policy.target_psnr_y, self.workers) as testers:
             self._finish_interrupted(testers, summary)
             while summary.iterations < iterations:
                 if deadline is not None and time.monotonic() > deadline:
                     summary.stopped = f"--max-minutes {max_minutes:g} reached"
                     break
-                batch = []
+                batch: list[Candidate] = []
                 try:
                     for _ in range(min(self.workers, iterations - summary.iterations)):
                         candidate = self._plan_one(summary)
@@ -68,90 +71,48 @@ class Evolution:
                             batch.append(candidate)
                 except PlannerStopped as stopped:
                     summary.stopped = str(stopped)
-                self._test_and_decide(batch, testers, summary)
+                self._finish(batch, testers, summary)
                 if summary.stopped:
                     break
         self.session.refresh()
         return summary
 
-    def _plan_one(self, summary: RunSummary):
+    def _plan_one(self, summary: RunSummary) -> Candidate | None:
         """One planner call, recorded; returns the candidate to test, if there is one."""
         context = self.context()
         proposal = self.planner.propose(context)
         summary.iterations += 1
-        text = proposal.analysis if proposal.error is None else f"{proposal.analysis}\n\n[no candidate: {proposal.error}]".strip()
+        text = proposal.analysis
+        if proposal.error is not None:
+            text = f"{proposal.analysis}\n\n[no candidate: {proposal.error}]".strip()
         _, candidate = self.app.record_proposal(
-            self.lineage, key=_proposal_key(self.planner.name, context.iteration, proposal), planner=proposal.planner, text=text,
-            source=proposal.source, rationale=proposal.rationale, model=proposal.model,
+            self.lineage, key=_proposal_key(self.planner.name, context.iteration, proposal), planner=proposal.planner,
+            text=text, source=proposal.source, rationale=proposal.rationale, model=proposal.model,
             tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd)
         if candidate is None:
-            self.say(f"💥 {proposal.planner} iteration {context.iteration + 1}: no candidate ({proposal.error})")
+            self.narration.no_candidate(proposal.planner, context.iteration + 1, proposal.error)
             return None
         if candidate.decided:  # this exact source was already judged against this best
-            self.say(f"♻️  {proposal.planner} proposed a candidate already decided ({candidate.status}); skipped")
+            self.narration.already_decided(proposal.planner, candidate)
             return None
         summary.proposed += 1
-        self.say(f"🧬 Evaluating candidate {candidate.sha256[:12]} from {proposal.planner}: {proposal.rationale}")
         return candidate
 
     def _finish_interrupted(self, testers: "_Testers", summary: RunSummary) -> None:
         self.session.refresh()
-        pending = [row for row in self._history() if row["decision"] == "pending"]
+        pending = [row for row in self._history() if row["decision"] == PENDING]
         candidates = [self.app.candidate(row["candidate_id"]) for row in pending]
         candidates = [c for c in candidates if c.status in (PROPOSED, TESTED)]
         if candidates:
             summary.resumed = len(candidates)
-            self.say(f"↩️  Resuming: {len(candidates)} candidate(s) left unfinished by an interrupted run")
-            self._test_and_decide(candidates, testers, summary)
+            self.narration.resuming(len(candidates))
+            self._finish(candidates, testers, summary)
 
-    def _test_and_decide(self, candidates: list, testers: "_Testers", summary: RunSummary) -> None:
-        to_test = []
-        for candidate in candidates:
-            if candidate.status != PROPOSED:
-                continue
-            source = self.app.source(candidate.sha256)
-            reasons = validate(source)
-            if reasons:
-                self.app.reject(str(candidate.id), reasons)
-                self.say(f"🚫 {candidate.sha256[:12]} rejected by validation: {'; '.join(reasons)[:300]}")
-                continue
-            earlier = self.app.earlier_test(self.lineage, candidate.sha256)
-            if earlier is not None:
-                self.app.record_test(str(candidate.id), earlier.result, reused_from=str(earlier.id))
-            else:
-                to_test.append((candidate, source))
-        for (candidate, _), result in zip(to_test, testers.test([source for _, source in to_test])):
-            self.app.record_test(str(candidate.id), result)
-        for candidate in candidates:
-            current = self.app.candidate(candidate.id)
-            if current.status == TESTED:
-                current = self.app.decide(self.lineage, str(current.id))
-            self._report(current, summary)
-
-    def _report(self, candidate, summary: RunSummary) -> None:
-        decision = candidate.decision or {}
-        metrics = decision.get("candidate_metrics") or {}
-        verdict = metrics.get("verdict") or {}
-        short = candidate.sha256[:12]
-        if candidate.status == "rejected":
-            return
-        if verdict.get("category") not in (None, "ok"):
-            where = f" at frame {verdict['frame']}" if verdict.get("frame") is not None else ""
-            self.say(f"💥 {short} {verdict.get('category')}{where}: {str(verdict.get('message'))[:200]}")
-        summary_metrics = metrics.get("summary") or {}
-        if summary_metrics:
-            self.say(f"📊 {short}: {summary_metrics.get('kbps')} kbit/s, ratio {summary_metrics.get('ratio')}, "
-                     f"PSNR-Y {summary_metrics.get('psnr_y')} dB at quality {metrics.get('quality')}")
-        if candidate.status == ADOPTED:
-            incumbent = (decision.get("incumbent_metrics") or {}).get("summary") or {}
-            if incumbent.get("kbps") and summary_metrics.get("kbps"):
-                gain = 100 * (1 - summary_metrics["kbps"] / incumbent["kbps"])
-                self.say(f"🎯 Better by {gain:.1f}% than version {decision.get('against')} ({decision.get('rule')})")
-            self.say(f"💾 Saved version {decision.get('version')}")
-            self.say(f"🎉 Adopted: {decision.get('reason')}")
-            summary.adopted.append(decision.get("version"))
-        else:
-            self.say(f"❌ Not adopted: {decision.get('reason')}")
+    def _finish(self, candidates: list[Candidate], testers: "_Testers", summary: RunSummary) -> None:
+        """Candidates of one round tested in parallel, then decided one at a time (runner/evolution/lifecycle.py)."""
+        finished = finish(self.app, self.lineage, candidates, validate=validate, test_all=testers.test,
+                          narration=self.narration)
+        summary.adopted += [done.candidate.decision["version"] for done in finished if done.candidate.status == ADOPTED]
 
     # --- what the planner sees ---
 
@@ -168,11 +129,11 @@ class Evolution:
             if sha not in sources:
                 sources[sha] = self.app.source(sha)
         failures = [{"sha256": row["sha256"], "category": row["verdict"], "message": row["reason"]}
-                    for row in history if row["verdict"] not in (None, "ok")]
+                    for row in history if row["verdict"] not in (None, OK)]
         return PlannerContext(
             lineage=self.lineage, iteration=cost(view, self.lineage)["analyses"],
             best_version=best["version"], best_source=best["source"], best_metrics=best["metrics"],
-            target_psnr_y=self.target_psnr_y, history=history, recent_failures=failures[-10:], sources=sources)
+            policy=self.policy, history=history, recent_failures=failures[-10:], sources=sources)
 
     def _history(self) -> list[dict]:
         from projections.history import history
@@ -180,7 +141,7 @@ class Evolution:
         return history(self.session.view, self.lineage)
 
 
-def _proposal_key(planner: str, iteration: int, proposal) -> str:
+def _proposal_key(planner: str, iteration: int, proposal: Proposal) -> str:
     """Names a proposal so that a resumed run, proposing the same again, records nothing new,
     while a different proposal at the same iteration (another run, another reply) is its own."""
     what = "none" if proposal.source is None else sha256_of(proposal.source)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
+from domain.policy import Policy
+
 
 @dataclass(frozen=True)
 class PlannerContext:
@@ -15,7 +17,7 @@ class PlannerContext:
     best_version: int
     best_source: str
     best_metrics: dict | None  # the incumbent's test summary at matched quality
-    target_psnr_y: float
+    policy: Policy  # the lineage's: its quality target and the factors a candidate must beat the best by
     history: list[dict] = field(default_factory=list)  # performance-history rows, oldest first
     recent_failures: list[dict] = field(default_factory=list)  # {sha256, category, message}
     sources: dict[str, str] = field(default_factory=dict)  # sha256 -> source of every version and candidate

@@ -14,8 +14,10 @@ import json
 
 import anthropic
 
+from domain.policy import Policy
 from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped, Proposal
-from runner.sandbox.validation import ALLOWED_MODULES, MAX_SOURCE_BYTES
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES
+from runner.sandbox.validation import MAX_SOURCE_BYTES
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 MAX_TOKENS = 16000
@@ -38,7 +40,10 @@ TOOL = {
     },
 }
 
-SYSTEM = f"""You improve a video codec written in Python, one candidate module at a time.
+
+def system_prompt(policy: Policy) -> str:
+    """The contract, the sandbox's rules and the lineage's adoption rule."""
+    return f"""You improve a video codec written in Python, one candidate module at a time.
 
 Contract: the module defines
     def compress_video_frame(frame, frame_index, config) -> bytes
@@ -56,8 +61,8 @@ vars, input; no file, network or process access; at most {MAX_SOURCE_BYTES} byte
 Scoring: the test finds the lowest `quality` whose mean PSNR-Y on the real clip reaches the
 target, then compares bitrate and compression ratio with the current best at its own matched
 quality. A candidate is adopted when every frame of every clip round-trips and its bitrate is
-below 0.9 x the best's or its ratio above 1.2 x. `quality` must therefore control PSNR
-monotonically. Answer by calling the propose_codec tool once."""
+below {policy.bitrate_factor:g} x the best's or its ratio above {policy.ratio_factor:g} x. `quality` must therefore
+control PSNR monotonically. Answer by calling the propose_codec tool once."""
 
 
 class ClaudePlanner:
@@ -75,11 +80,11 @@ class ClaudePlanner:
         self.client = client
 
     def propose(self, context: PlannerContext) -> Proposal:
-        prompt = build_prompt(context)
-        self._check_budget(prompt)
+        system, prompt = system_prompt(context.policy), build_prompt(context)
+        self._check_budget(system, prompt)
         try:
             response = self.client.messages.create(
-                model=self.model, max_tokens=self.max_tokens, system=SYSTEM, tools=[TOOL],
+                model=self.model, max_tokens=self.max_tokens, system=system, tools=[TOOL],
                 tool_choice={"type": "tool", "name": TOOL["name"]},
                 messages=[{"role": "user", "content": prompt}],
             )
@@ -91,11 +96,11 @@ class ClaudePlanner:
             return self._failed(f"API unreachable after retries: {type(error).__name__}")
         return self._read(response)
 
-    def _check_budget(self, prompt: str) -> None:
+    def _check_budget(self, system: str, prompt: str) -> None:
         if self.budget_usd is None:
             return
         price_in, price_out = price_for(self.model)
-        worst_case = (len(SYSTEM) + len(prompt)) / 3 * price_in / 1e6 + self.max_tokens * price_out / 1e6
+        worst_case = (len(system) + len(prompt)) / 3 * price_in / 1e6 + self.max_tokens * price_out / 1e6
         if self.spent_usd + worst_case > self.budget_usd:
             raise PlannerStopped(
                 f"budget: ${self.spent_usd:.4f} spent of ${self.budget_usd:.2f}; the next call could cost "
@@ -143,7 +148,7 @@ def build_prompt(context: PlannerContext) -> str:
     metrics = json.dumps(context.best_metrics, indent=1) if context.best_metrics else "not measured"
     lines = [
         f"Lineage {context.lineage!r}, {context.iteration} candidates so far. "
-        f"The quality target is PSNR-Y >= {context.target_psnr_y} dB.",
+        f"The quality target is PSNR-Y >= {context.policy.target_psnr_y} dB.",
         f"\nCurrent best: version {context.best_version}. Its metrics at matched quality:\n{metrics}",
         f"\nIts source:\n```python\n{context.best_source}\n```",
     ]
@@ -156,7 +161,8 @@ def build_prompt(context: PlannerContext) -> str:
     if context.recent_failures:
         lines.append("\nRecent failures and their reasons:")
         for failure in context.recent_failures[-6:]:
-            lines.append(f"- {failure.get('sha256', '')[:10]} {failure.get('category')}: {str(failure.get('message'))[:300]}")
+            lines.append(f"- {failure.get('sha256', '')[:10]} {failure.get('category')}: "
+                         f"{str(failure.get('message'))[:300]}")
     lines.append("\nPropose the next candidate: a complete module that should beat the current best.")
     return "\n".join(lines)
 

@@ -97,6 +97,20 @@ def test_the_seed_must_round_trip_to_become_version_0():
         seed_decision(result(success=False))
 
 
+def test_the_default_policy_is_defined_once_and_used_everywhere():
+    """Policy(), a recorded policy missing a field, the evaluator's default target and `submit`'s flags agree."""
+    import inspect
+
+    from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
+    from runner.evaluation.evaluator import test_candidate
+    from runner.evolution.lineage_setup import PolicyOptions
+
+    defaults = Policy(DEFAULT_TARGET_PSNR_Y, DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR)
+    assert Policy() == defaults == Policy.from_dict({}) == PolicyOptions().policy()
+    assert (defaults.target_psnr_y, defaults.bitrate_factor, defaults.ratio_factor) == (35.0, 0.9, 1.2)
+    assert inspect.signature(test_candidate).parameters["target_psnr_y"].default == DEFAULT_TARGET_PSNR_Y
+
+
 def test_policy_round_trips_and_validates():
     policy = Policy(target_psnr_y=38.0, bitrate_factor=0.8, ratio_factor=1.5)
     assert Policy.from_dict(policy.to_dict()) == policy

@@ -199,6 +199,7 @@ def run_ops(session, suite, results, ops, lineage: str = "default") -> list[dict
     Returns what each adoption recorded: [{"version", "sha256"}], for replay checks.
     """
     from domain.ids import sha256_of
+    from runner.evolution.lifecycle import submit
 
     app = session.app
     if not app.has_lineage(lineage):
@@ -209,7 +210,7 @@ def run_ops(session, suite, results, ops, lineage: str = "default") -> list[dict
         if op[0] == "submit":
             _, name, n = op
             source = SYNTAX_ERROR + f"# {n}\n" if name == "broken" else (variant(srcs[name], n) if n else srcs[name])
-            app.submit(lineage, source, validate=validate, test=tester, planner="claude" if n % 2 else "offline")
+            submit(app, lineage, source, validate=validate, test=tester, planner="claude" if n % 2 else "offline")
         elif op[0] == "rollback":
             versions = len(app.lineage(lineage).versions)
             app.rollback(lineage, op[1] % versions, f"rollback {op[1]}")

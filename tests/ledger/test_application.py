@@ -13,13 +13,14 @@ from domain.ids import sha256_of
 from domain.lineage import UnknownVersion
 from domain.policy import Policy
 from ledger.errors import LedgerError, SuiteMismatch, UnknownLineage
+from runner.evolution.lifecycle import submit as submit_candidate
 from tests.ledger.support import all_rows, open_ledger, sources, start, suite_record, validate, variant
 
 SRC = sources()
 
 
 def submit(app, tester, name, source=None, lineage="default", **kw):
-    return app.submit(lineage, source or SRC[name], validate=validate, test=tester, **kw)
+    return submit_candidate(app, lineage, source or SRC[name], validate=validate, test=tester, **kw)
 
 
 def test_a_lineage_starts_with_the_seed_measured_for_real(ledger_url, suite, results, tester):
@@ -61,7 +62,7 @@ def test_submissions_adopt_decline_reject_and_report_duplicates(ledger_url, suit
         assert retry.duplicate and retry.duplicate_of["status"] == DECLINED and tester.calls == calls + 1
         assert app.max_position() == position
 
-        broken = app.submit("default", "def compress_video_frame(:\n", validate=validate, test=tester)
+        broken = submit_candidate(app, "default", "def compress_video_frame(:\n", validate=validate, test=tester)
         assert broken.status == "rejected" and "syntax" in broken.reasons[0]
         failing = submit(app, tester, "fails")
         assert failing.status == DECLINED and failing.rule == "verdict" and "frame 1" in failing.reason
@@ -242,5 +243,5 @@ def test_variants_are_distinct_candidates(sqlite_url, suite, results, tester):
     with open_ledger(sqlite_url) as s:
         start(s, suite, results)
         submit(s.app, tester, "zlib")
-        out = s.app.submit("default", variant(SRC["zlib"], 1), validate=validate, test=tester)
+        out = submit_candidate(s.app, "default", variant(SRC["zlib"], 1), validate=validate, test=tester)
         assert out.status == DECLINED and out.reused_from is None and out.tested

@@ -15,7 +15,6 @@ import sys
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from runner.cli.app import app
@@ -102,6 +101,14 @@ def test_done_when_scenario_on_the_default_suite(tmp_path):
     assert all({"position", "type", "timestamp"} <= set(e) for e in events)
     assert "CandidateRejected" in ok("events", "--ledger", url).stdout
     assert "adopted v2" in ok("history", "--ledger", url).stdout
+
+
+def test_submit_s_help_states_the_default_policy():
+    from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
+
+    help_text = " ".join(ok("submit", "--help").stdout.split())
+    for default in (DEFAULT_TARGET_PSNR_Y, DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR):
+        assert f"({default:g})" in help_text
 
 
 def test_the_console_script_is_wired(tmp_path):

@@ -13,8 +13,10 @@ import numpy as np
 import pytest
 
 from projections.asof import position_of_version
-from projections.report import gather, outcome, render
+from projections.report.page import render
+from projections.report.query import gather, outcome
 from projections.state import status
+from runner.evolution.lifecycle import submit
 from tests.ledger.support import Recorded, open_ledger, run_ops, sources, start, validate, variant
 
 HOSTILE = '<script>alert("x")</script> & <img src="http://example.com/x.png" onerror="alert(1)"> \'q\''
@@ -175,8 +177,8 @@ def ledger(tmp_path_factory, suite, results):
     session = open_ledger(url)
     run_ops(session, suite, results, OPS)
     app = session.app
-    app.submit("default", variant(sources()["png"], 9), validate=validate, test=Recorded(results),
-               rationale=HOSTILE, planner=HOSTILE_PLANNER)
+    submit(app, "default", variant(sources()["png"], 9), validate=validate, test=Recorded(results),
+           rationale=HOSTILE, planner=HOSTILE_PLANNER)
     head = app.lineage("default").head
     app.rollback("default", max(head - 1, 0), HOSTILE)
     session.refresh()
@@ -193,7 +195,8 @@ def _ladder(qualities, kbps: float, psnr: float) -> list[dict]:
     return [{"quality": q, "kbps": kbps * (1 + i), "psnr_y": psnr + 3 * i, "success": True} for i, q in enumerate(qualities)]
 
 
-RD = {  # what runner.cli.report_command.rd_curves hands the renderer, with a failed point and a hostile clip name
+# what runner.evaluation.reference_cache.rd_curves hands the renderer, with a failed point and a hostile clip name
+RD = {
     "version": 1, "qualities": [20, 40, 60, 80], "codecs": ["jpeg", "webp", "x264"], "isolation": "test", "error": None,
     "clips": [{
         "name": "pattern<1>", "kind": "real", "frames": 4, "width": 48, "height": 32, "fps": 30.0,

@@ -7,6 +7,7 @@ import anthropic
 import httpx2
 import pytest
 
+from domain.policy import Policy
 from domain.seed import SEED_SOURCE
 from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped
 from runner.planners.claude import ClaudePlanner, build_prompt
@@ -17,7 +18,7 @@ JPEG = (Path(__file__).parent.parent.parent / "examples" / "jpeg_imencode.py").r
 
 def context(**overrides):
     values = dict(lineage="default", iteration=3, best_version=1, best_source=SEED_SOURCE,
-                  best_metrics={"kbps": 100.0, "ratio": 2.0, "psnr_y": 36.0}, target_psnr_y=35.0,
+                  best_metrics={"kbps": 100.0, "ratio": 2.0, "psnr_y": 36.0}, policy=Policy(),
                   history=[{"sha256": "ab" * 32, "tested_against": 0, "kbps": 90.0, "ratio": 2.1,
                             "psnr_y": 35.5, "decision": "declined", "reason": "not 10% better"}],
                   recent_failures=[{"sha256": "cd" * 32, "category": "failed", "message": "raised KeyError"}])
@@ -120,6 +121,15 @@ def test_budget_stops_before_a_call_that_could_exceed_it():
 def test_prompt_is_built_from_the_context_only():
     prompt = build_prompt(context(best_version=7))
     assert "version 7" in prompt and SEED_SOURCE in prompt and "35.0 dB" in prompt
+
+
+def test_the_prompt_states_the_lineage_s_own_policy():
+    api = FakeAPI((200, message([tool_call(analysis="a", rationale="r", code=JPEG)])))
+    planner(api).propose(context(policy=Policy(target_psnr_y=38.0, bitrate_factor=0.75, ratio_factor=1.5)))
+    sent = json.loads(api.requests[0].content)
+    assert "below 0.75 x the best's or its ratio above 1.5 x" in sent["system"]
+    assert "0.9 x" not in sent["system"] and "1.2 x" not in sent["system"]
+    assert "PSNR-Y >= 38.0 dB" in sent["messages"][0]["content"]
 
 
 def test_timeouts_are_retried_then_recorded_as_an_error():

@@ -139,7 +139,7 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
         with Sandbox() as sandbox:
             state, suite, _ = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(),
                                            print, sandbox)
-        evolution = Evolution(session, "default", suite, ClaudePlanner(client=client), target_psnr_y=35.0)
+        evolution = Evolution(session, "default", suite, ClaudePlanner(client=client))
         summary = evolution.run(3)
         assert summary.adopted == [1] and summary.iterations == 3
         analyses = session.view.fetch("SELECT * FROM {p}cl_analyses ORDER BY position")

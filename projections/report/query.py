@@ -1,0 +1,32 @@
+"""The read models the report shows, gathered into plain data, and how a candidate's outcome is classed."""
+
+from __future__ import annotations
+
+from projections.asof import upto
+from projections.state import SourceOf, full
+from projections.view import LedgerView
+
+
+def gather(view: LedgerView, lineage: str, position: int | None = None, *,
+           source_of: SourceOf | None = None) -> dict:
+    """Every read model the report shows, as of position (None: now), as plain JSON-safe data."""
+    data = full(view, lineage, position, source_of=source_of)
+    data["analyses"] = view.fetch(
+        "SELECT analysis_id, position, recorded_at, planner, model, tokens_in, tokens_out, cost_usd "
+        "FROM {p}cl_analyses WHERE lineage = ? AND position <= ? ORDER BY position",
+        (lineage, upto(position)),
+    )
+    started = view.row("cl_lineages", (lineage,)) or {}
+    data["started_at"] = started.get("started_at")
+    data["started_position"] = started.get("position")
+    return data
+
+
+def outcome(row: dict) -> str:
+    """adopted, declined, failed (tested but some frame did not round-trip, or rejected by validation) or pending."""
+    decision = row.get("decision")
+    if decision == "rejected":
+        return "failed"
+    if decision == "declined" and (row.get("success") is False or row.get("verdict") not in (None, "ok")):
+        return "failed"
+    return decision if decision in ("adopted", "declined") else "pending"

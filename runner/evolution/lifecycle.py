@@ -1,0 +1,181 @@
+"""A candidate's lifecycle, written once: validate -> reuse an earlier test of the same source -> test -> decide.
+
+finish() takes recorded candidates the rest of the way; the evolution loop calls it for each
+round of planned candidates, and submit() for one hand-written candidate (the `submit` command),
+after checking that the source is not a duplicate and proposing it. Testing is handed in as a
+function, so the loop can test a round in parallel while decisions are taken one at a time, each
+against the best at that moment.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from domain.candidate import ADOPTED, DECLINED, PROPOSED, REJECTED, TESTED, Candidate
+from domain.ids import sha256_of
+from domain.lineage import Lineage
+from domain.policy import comparable
+from ledger.application import CodecLedger
+from runner.evolution.narration import QUIET, Narration
+from runner.evolution.outcome import DUPLICATE, SubmitOutcome, bitrate_saving
+
+Validate = Callable[[str], list]  # source -> the reasons it is refused (empty: it passed)
+Test = Callable[[str], dict]  # source -> test_candidate's result
+TestAll = Callable[[list[str]], list[dict]]  # sources -> their results, in the same order
+
+DECIDED_EVENT = {ADOPTED: "CandidateAdopted", DECLINED: "CandidateDeclined"}
+
+
+@dataclass
+class Finished:
+    """One candidate after finish(): where it ended, and what this call did to it."""
+
+    candidate: Candidate
+    tested: bool = False  # the evaluator ran on it in this call
+    reused_from: str | None = None  # the candidate whose test result it was given in this call
+    recorded: list[str] = field(default_factory=list)  # the event types this call recorded for it
+
+
+def finish(app: CodecLedger, lineage: str, candidates: Sequence[Candidate], *, validate: Validate,
+           test_all: TestAll, narration: Narration = QUIET) -> list[Finished]:
+    """Validate the proposed candidates, give each a test (an earlier one of the same source, or test_all's,
+    all run together), then decide the tested ones one at a time. Returns them in the order given."""
+    finished = [Finished(candidate) for candidate in candidates]
+    to_test: list[tuple[Finished, str]] = []
+    for step in finished:
+        candidate = step.candidate
+        if candidate.status != PROPOSED:
+            continue
+        source = app.source(candidate.sha256)
+        reasons = [str(reason) for reason in validate(source)]
+        if reasons:
+            step.candidate = app.reject(str(candidate.id), reasons)
+            step.recorded.append("CandidateRejected")
+            narration.rejected(step.candidate)
+            continue
+        earlier = app.earlier_test(lineage, candidate.sha256)
+        if earlier is None:
+            narration.evaluating(candidate)
+            to_test.append((step, source))
+            continue
+        narration.reused(candidate, earlier)
+        step.reused_from = str(earlier.id)
+        step.candidate = app.record_test(str(candidate.id), earlier.result, reused_from=step.reused_from)
+        step.recorded.append("CandidateTested")
+    for (step, _), result in zip(to_test, test_all([source for _, source in to_test])):
+        step.candidate = app.record_test(str(step.candidate.id), result)
+        step.tested = True
+        step.recorded.append("CandidateTested")
+    for step in finished:
+        current = app.candidate(step.candidate.id)  # another run may have finished it meanwhile
+        if current.status == TESTED:
+            current = app.decide(lineage, str(current.id))
+            step.recorded.append(DECIDED_EVENT[current.status])
+        step.candidate = current
+        if current.status in DECIDED_EVENT:
+            narration.decided(current)
+    return finished
+
+
+def submit(app: CodecLedger, lineage: str, source: str, *, validate: Validate, test: Test, rationale: str = "",
+           planner: str = "human", model: str | None = None, analysis_id: str | None = None,
+           narration: Narration = QUIET) -> SubmitOutcome:
+    """One candidate through the whole cycle: propose, validate, test, decide, record.
+
+    Idempotent: the same source submitted again on the same best records nothing new and
+    reports the earlier outcome; the source of the current best is a duplicate too. A
+    source already tested in this lineage (against another best) is decided again on its
+    recorded result, without re-testing. An interrupted submit resumes where it stopped.
+    """
+    state = app.lineage(lineage)
+    sha = sha256_of(source)
+    duplicate = duplicate_outcome(app, state, sha)
+    if duplicate is not None:
+        narration.duplicate(duplicate)
+        return duplicate
+    existing = app.find_candidate(lineage, sha, state.head)
+    candidate = existing or app.propose(lineage, source, rationale=rationale, planner=planner, model=model,
+                                        analysis_id=analysis_id, parent_version=state.head)
+    [done] = finish(app, lineage, [candidate], validate=validate, test_all=lambda sources: [test(s) for s in sources],
+                    narration=narration)
+    recorded = ([] if existing else ["CandidateProposed"]) + done.recorded
+    candidate = done.candidate
+    if candidate.status == REJECTED:
+        return SubmitOutcome(lineage=lineage, candidate_id=str(candidate.id), sha256=sha,
+                             parent_version=candidate.parent_version, status=REJECTED, rule="validation",
+                             reason=_rejection(candidate), reasons=list(candidate.reasons), recorded=recorded)
+    decision = candidate.decision or {}
+    return SubmitOutcome(
+        lineage=lineage,
+        candidate_id=str(candidate.id),
+        sha256=sha,
+        parent_version=candidate.parent_version,
+        status=candidate.status,
+        version=decision.get("version"),
+        incumbent_version=decision.get("against"),
+        rule=decision.get("rule"),
+        reason=decision.get("reason", ""),
+        metrics=decision.get("candidate_metrics"),
+        incumbent_metrics=decision.get("incumbent_metrics"),
+        improvement=bitrate_saving(decision),
+        tested=done.tested,
+        reused_from=done.reused_from,
+        recorded=recorded,
+    )
+
+
+def duplicate_outcome(app: CodecLedger, state: Lineage, sha: str) -> SubmitOutcome | None:
+    """What submitting this source reports without any work: it is the current best's, or it was already
+    decided against the current best. None when there is work to do (new, or recorded but unfinished)."""
+    best = state.best
+    if sha == best["sha256"]:
+        adopted = app.candidate(best["candidate_id"]).decision or {}
+        return SubmitOutcome(
+            lineage=state.name,
+            candidate_id=best["candidate_id"],
+            sha256=sha,
+            parent_version=state.head,
+            status=DUPLICATE,
+            version=best["version"],
+            incumbent_version=adopted.get("against"),
+            rule=adopted.get("rule"),
+            reason=f"this source is already version {best['version']}, the current best",
+            metrics=best["metrics"],
+            duplicate_of=_brief({"status": ADOPTED, **adopted}),
+        )
+    existing = app.find_candidate(state.name, sha, state.head)
+    if existing is None or not existing.decided:
+        return None
+    earlier = {"status": existing.status, **(existing.decision or {})}
+    if existing.status == REJECTED:
+        earlier.update(rule="validation", reason=_rejection(existing))
+    detail = {
+        ADOPTED: f"adopted as version {earlier.get('version')}",
+        DECLINED: f"declined against version {earlier.get('against')}",
+        REJECTED: "rejected by validation",
+    }[existing.status]
+    return SubmitOutcome(
+        lineage=state.name,
+        candidate_id=str(existing.id),
+        sha256=sha,
+        parent_version=existing.parent_version,
+        status=DUPLICATE,
+        version=earlier.get("version"),
+        incumbent_version=earlier.get("against"),
+        rule=earlier.get("rule"),
+        reason=f"already submitted on version {state.head}: {detail}",
+        reasons=list(existing.reasons),
+        metrics=comparable(existing.result),
+        incumbent_metrics=earlier.get("incumbent_metrics"),
+        duplicate_of=_brief(earlier),
+    )
+
+
+def _rejection(candidate: Candidate) -> str:
+    return "rejected by validation: " + "; ".join(candidate.reasons)
+
+
+def _brief(decision: dict) -> dict:
+    """A decision without its metric sets, for reporting a duplicate."""
+    return {k: v for k, v in decision.items() if k not in ("candidate_metrics", "incumbent_metrics", "policy")}
