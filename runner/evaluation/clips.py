@@ -315,11 +315,15 @@ def bikes_clip(count: int = BIKES_FRAMES, max_size: tuple[int, int] = CIF) -> Cl
     return Clip(name="bikes", frames=frames[start : start + count], fps=fps, kind="real")
 
 
+def noise_frames(shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
+    """Uniform 8-bit noise of this shape."""
+    return rng.integers(0, 256, size=shape, dtype=np.uint8)
+
+
 def stress_clips(size: tuple[int, int] = CIF, count: int = STRESS_FRAMES) -> tuple[Clip, ...]:
     """The seed's test frames: uniform noise (seeded), black, mid-gray."""
     w, h = size
-    rng = np.random.default_rng(NOISE_SEED)
-    noise = rng.integers(0, 256, size=(count, h, w, 3), dtype=np.uint8)
+    noise = noise_frames((count, h, w, 3), np.random.default_rng(NOISE_SEED))
     black = np.zeros((count, h, w, 3), np.uint8)
     gray = np.full((count, h, w, 3), 128, np.uint8)
     return (
@@ -329,11 +333,18 @@ def stress_clips(size: tuple[int, int] = CIF, count: int = STRESS_FRAMES) -> tup
     )
 
 
-def moving_pattern(size: tuple[int, int] = CIF, count: int = PATTERN_FRAMES) -> Clip:
-    """A textured gradient panning 3 px right and 1 px down per frame, with a coloured disc crossing it."""
+def moving_pattern(
+    size: tuple[int, int] = CIF,
+    count: int = PATTERN_FRAMES,
+    step: tuple[int, int] = (3, 1),
+    disc_colour: tuple[int, int, int] = (30, 200, 240),
+) -> Clip:
+    """A textured gradient panning by `step` (x, y) pixels per frame, with a coloured disc crossing it."""
     w, h = size
-    margin = 3 * count + 8
-    yy, xx = np.mgrid[0 : h + margin, 0 : w + margin].astype(np.float64)
+    step_x, step_y = step
+    margin = max(abs(step_x), abs(step_y)) * count + 8
+    # The texture is a function of its coordinates; each frame is a window moved by the pan.
+    yy, xx = np.mgrid[0 : h + 2 * margin, 0 : w + 2 * margin].astype(np.float64)
     base = np.stack(
         [
             96 + 80 * np.sin(xx / 9.0) * np.cos(yy / 13.0),  # B: smooth texture
@@ -345,10 +356,10 @@ def moving_pattern(size: tuple[int, int] = CIF, count: int = PATTERN_FRAMES) -> 
     base = np.clip(np.rint(base), 0, 255).astype(np.uint8)
     out = np.empty((count, h, w, 3), np.uint8)
     for i in range(count):
-        dx, dy = 3 * i, i
-        frame = base[margin - dy : margin - dy + h, margin - dx : margin - dx + w].copy()
+        top, left = margin - step_y * i, margin - step_x * i
+        frame = base[top : top + h, left : left + w].copy()
         centre = (int(w * 0.2 + i * w * 0.06), int(h * 0.5 + 20 * math.sin(i / 2.0)))
-        cv2.circle(frame, centre, h // 8, (30, 200, 240), thickness=-1, lineType=cv2.LINE_8)
+        cv2.circle(frame, centre, h // 8, disc_colour, thickness=-1, lineType=cv2.LINE_8)
         out[i] = frame
     return Clip("moving_pattern", out, DEFAULT_FPS, "synthetic")
 

@@ -7,19 +7,21 @@ candidates; InProcessRunner only for trusted code in benchmarks.
 
 from __future__ import annotations
 
-from contextlib import nullcontext
-from functools import lru_cache
+from contextlib import AbstractContextManager, nullcontext
 
+from domain.policy import DEFAULT_TARGET_PSNR_Y
 from domain.verdict import REJECTED, Verdict
 from runner.evaluation.bdrate import bd_rate
 from runner.evaluation.clips import Clip, Suite
+from runner.evaluation.material import draw_nonce, materialise
+from runner.evaluation.provenance import provenance
 from runner.evaluation.measure import point_metrics, summarise
 from runner.evaluation.references import reference_ladder
+from runner.sandbox.codec_runner import CodecRunner
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
 DEFAULT_QUALITIES = (10, 30, 50, 70, 90)
-DEFAULT_TARGET_PSNR_Y = 35.0
 
 
 def clip_config(clip: Clip, quality: int) -> dict:
@@ -28,7 +30,7 @@ def clip_config(clip: Clip, quality: int) -> dict:
             "frames": clip.count}
 
 
-def measure_point(runner, source: str, clip: Clip, quality: int, twice: bool = False) -> dict:
+def measure_point(runner: CodecRunner, source: str, clip: Clip, quality: int, twice: bool = False) -> dict:
     """One run of `source` over `clip` at `quality`, as a metric point; with `twice`, a second
     run must give the very same bytes and frames (the sandbox's check against nondeterminism)."""
     run = runner.run_twice if twice else runner.run
@@ -40,7 +42,6 @@ def measure_point(runner, source: str, clip: Clip, quality: int, twice: bool = F
     return point
 
 
-@lru_cache(maxsize=64)
 def jpeg_anchor(clip: Clip) -> tuple[tuple[float, float], ...]:
     """OpenCV JPEG's (kbps, PSNR-Y) ladder on a clip: the anchor of every BD-rate we report."""
     return tuple((p["kbps"], p["psnr_y"]) for p in reference_ladder("jpeg", clip) if p["success"])
@@ -50,16 +51,22 @@ def rd_points(points: list[dict]) -> list[tuple[float, float]]:
     return [(p["kbps"], p["psnr_y"]) for p in points if p["success"]]
 
 
-def evaluate_ladder(source: str, suite: Suite, qualities=DEFAULT_QUALITIES, runner=None) -> dict:
-    """A candidate at several qualities on every clip, with its BD-rate against JPEG per clip."""
+def evaluate_ladder(source: str, suite: Suite, qualities=DEFAULT_QUALITIES, runner: CodecRunner | None = None,
+                    nonce: str | None = None) -> dict:
+    """A candidate at several qualities on every clip, with its BD-rate against JPEG per clip.
+
+    The clips are the suite's as a fresh nonce varies them (runner/evaluation/material.py), unless
+    one is given; the report names it."""
     reasons = validate(source)
+    nonce = nonce or draw_nonce()
     with _runner(runner) as active:
         isolation = active.isolation
         if reasons:
             verdict = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=isolation)
-            return {"verdict": verdict.to_dict(), "isolation": isolation, "clips": {}}
+            return {"verdict": verdict.to_dict(), "isolation": isolation, "clips": {},
+                    "provenance": provenance(suite.content_hash, nonce, isolation)}
         clips = {}
-        for clip in suite.clips:
+        for clip in materialise(suite, nonce).clips:
             points = [measure_point(active, source, clip, q) for q in qualities]
             clips[clip.name] = {
                 "kind": clip.kind,
@@ -68,7 +75,8 @@ def evaluate_ladder(source: str, suite: Suite, qualities=DEFAULT_QUALITIES, runn
             }
     failures = [p["verdict"] for c in clips.values() for p in c["points"] if not p["success"]]
     verdict = failures[0] if failures else Verdict("ok", isolation=isolation).to_dict()
-    return {"verdict": verdict, "isolation": isolation, "clips": clips}
+    return {"verdict": verdict, "isolation": isolation, "clips": clips,
+            "provenance": provenance(suite.content_hash, nonce, isolation)}
 
 
 def _bd_rate_vs_jpeg(clip: Clip, points: list[dict]) -> float | None:
@@ -79,21 +87,25 @@ def _bd_rate_vs_jpeg(clip: Clip, points: list[dict]) -> float | None:
 
 
 def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
-                   sandbox=None) -> dict:
+                   sandbox: CodecRunner | None = None, nonce: str | None = None) -> dict:
     """The adoption test: the lowest `quality` meeting the PSNR-Y target on the suite's real
     clips (by bisection), then every clip at that quality.
 
     The summary, over the real clips only, is what the adoption policy compares; the other
-    clips must round-trip but do not count toward rate.
+    clips must round-trip but do not count toward rate. The clips are the suite's as a fresh
+    nonce varies them (unless one is given), recorded in the result once the test is over.
     """
     reasons = validate(source)
+    nonce = nonce or draw_nonce()
+    material = materialise(suite, nonce)
     with _runner(sandbox) as runner:
         report = {"target_psnr_y": target_psnr_y, "quality": None, "summary": None, "clips": {},
-                  "isolation": runner.isolation}
+                  "isolation": runner.isolation,
+                  "provenance": provenance(suite.content_hash, nonce, runner.isolation)}
         if reasons:
             report["verdict"] = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=runner.isolation).to_dict()
             return report
-        real = suite.real_clips() or suite.clips
+        real = material.real_clips() or material.clips
         search = _QualitySearch(runner, source, real, target_psnr_y)
         quality, summary = search.lowest_meeting_target()
         report["quality"] = quality
@@ -103,7 +115,7 @@ def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_
         if summary["success"]:
             # The decision rests on this quality: measure every clip here again, twice, so that a
             # codec whose output is not a function of its input fails instead of being lucky.
-            for clip in suite.clips:
+            for clip in material.clips:
                 clips[clip.name] = measure_point(runner, source, clip, quality, twice=True)
             summary = summarise([(clip, clips[clip.name]) for clip in real])
             report["summary"] = summary
@@ -119,7 +131,7 @@ def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_
 class _QualitySearch:
     """Bisection over integer `quality` in [0, 100] for the lowest value meeting a PSNR-Y target."""
 
-    def __init__(self, runner, source: str, clips, target: float):
+    def __init__(self, runner: CodecRunner, source: str, clips, target: float):
         self.runner, self.source, self.clips, self.target = runner, source, clips, target
         self._points: dict[int, list[tuple[str, dict]]] = {}
         self._summaries: dict[int, dict] = {}
@@ -160,6 +172,6 @@ class _QualitySearch:
                 for q, s in sorted(self._summaries.items())]
 
 
-def _runner(runner):
+def _runner(runner: CodecRunner | None) -> AbstractContextManager[CodecRunner]:
     """The caller's runner, or a fresh sandbox closed when the work is done."""
     return nullcontext(runner) if runner is not None else Sandbox()
