@@ -13,7 +13,7 @@ def measure_baselines(suite: Suite, codecs=None) -> dict:
     codecs = list(codecs or available_codecs())
     clips = {}
     for clip in suite.real_clips() or suite.clips:
-        entries = {codec: {"points": reference_ladder(codec, clip)} for codec in codecs}
+        entries: dict[str, dict] = {codec: {"points": reference_ladder(codec, clip)} for codec in codecs}
         anchor = rd_points(entries["jpeg"]["points"]) if "jpeg" in entries else None
         for entry in entries.values():
             value = bd_rate(anchor, rd_points(entry["points"])) if anchor else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -57,7 +57,7 @@ def bd_psnr(anchor: Iterable[Point], test: Iterable[Point]) -> float | None:
         log_r, q = _usable(points)
         # One point per distinct rate, the best quality kept; sorted by rate.
         best: dict[float, float] = {}
-        for r, p in zip(log_r.tolist(), q.tolist()):
+        for r, p in zip(log_r.tolist(), q.tolist(), strict=True):
             best[r] = max(p, best.get(r, -math.inf))
         rates = sorted(best)
         return np.array(rates), np.array([best[r] for r in rates])

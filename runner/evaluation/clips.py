@@ -159,7 +159,7 @@ def scene_cut(frames: np.ndarray, min_after: int = 1) -> int:
         raise ValueError(f"{len(frames)} frames cannot hold a cut followed by {min_after} frames")
     # OpenCV's 8-bit gray is Y = 0.299R + 0.587G + 0.114B in fixed point: plenty for finding a cut.
     y = [cv2.cvtColor(f, cv2.COLOR_BGR2GRAY) for f in frames[: last + 1]]
-    diffs = [cv2.absdiff(a, b).mean() for a, b in zip(y[:-1], y[1:])]
+    diffs = [cv2.absdiff(a, b).mean() for a, b in zip(y[:-1], y[1:], strict=True)]
     return int(np.argmax(diffs)) + 1
 
 
@@ -176,7 +176,8 @@ def _read_video(
     path: str, frames: int | None, max_size: tuple[int, int] | None, fallback_fps: float | None = None
 ) -> tuple[np.ndarray, float]:
     out: list[np.ndarray] = []
-    native = size = None
+    native: tuple[int, int] | None = None
+    size = (0, 0)
     try:
         with av.open(path) as container:
             if not container.streams.video:
@@ -228,7 +229,8 @@ def _read_png_folder(
     if not (math.isfinite(rate) and rate > 0):
         raise InputError(f"cannot read frame rate for {path!r}: {rate!r} is not a positive number")
     out: list[np.ndarray] = []
-    native = size = None
+    native: tuple[int, int] | None = None
+    size = (0, 0)
     for name in names:
         img = cv2.imread(str(name), cv2.IMREAD_COLOR)
         if img is None or img.ndim != 3:

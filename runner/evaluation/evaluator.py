@@ -7,21 +7,24 @@ candidates; InProcessRunner only for trusted code in benchmarks.
 
 from __future__ import annotations
 
+import hashlib
+import time
 from contextlib import AbstractContextManager, nullcontext
 
 from domain.policy import DEFAULT_TARGET_PSNR_Y
-from domain.verdict import REJECTED, Verdict
+from domain.verdict import REJECTED, TIMEOUT, Verdict
 from runner.evaluation.bdrate import bd_rate
 from runner.evaluation.clips import Clip, Suite
 from runner.evaluation.material import draw_nonce, materialise
-from runner.evaluation.provenance import provenance
 from runner.evaluation.measure import point_metrics, summarise
+from runner.evaluation.provenance import provenance
 from runner.evaluation.references import reference_ladder
 from runner.sandbox.codec_runner import CodecRunner
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
 DEFAULT_QUALITIES = (10, 30, 50, 70, 90)
+FRAME_HASH_CHARS = 16
 
 
 def clip_config(clip: Clip, quality: int) -> dict:
@@ -32,14 +35,23 @@ def clip_config(clip: Clip, quality: int) -> dict:
 
 def measure_point(runner: CodecRunner, source: str, clip: Clip, quality: int, twice: bool = False) -> dict:
     """One run of `source` over `clip` at `quality`, as a metric point; with `twice`, a second
-    run must give the very same bytes and frames (the sandbox's check against nondeterminism)."""
-    run = runner.run_twice if twice else runner.run
-    result = run(source, clip.frames, clip_config(clip, quality))
+    run must give the very same bytes and frames (the sandbox's check against nondeterminism),
+    and the point keeps each compressed frame's hash, so that the run can be checked again later."""
+    config = clip_config(clip, quality)
+    result = runner.run_twice(source, clip.frames, config, keep_payload=True) if twice else \
+        runner.run(source, clip.frames, config)
     decoded = result.decoded if result.verdict.ok else None
     point = point_metrics(clip, int(quality), result.total_bytes, decoded,
                           result.encode_seconds, result.decode_seconds, result.verdict)
     point["verdict"]["isolation"] = result.verdict.isolation
+    if twice and result.verdict.ok:
+        point["frame_sha256"] = frame_hashes(result.payload)
     return point
+
+
+def frame_hashes(payload: list[bytes]) -> list[str]:
+    """A short hash of each compressed frame: enough to tell that a rerun wrote other bytes, and where."""
+    return [hashlib.sha256(data).hexdigest()[:FRAME_HASH_CHARS] for data in payload]
 
 
 def jpeg_anchor(clip: Clip) -> tuple[tuple[float, float], ...]:
@@ -56,18 +68,19 @@ def evaluate_ladder(source: str, suite: Suite, qualities=DEFAULT_QUALITIES, runn
     """A candidate at several qualities on every clip, with its BD-rate against JPEG per clip.
 
     The clips are the suite's as a fresh nonce varies them (runner/evaluation/material.py), unless
-    one is given; the report names it."""
+    one is given; the report names it. Each clip's first quality is run twice, so that a codec whose
+    output is not a function of its input is reported as failed, not measured."""
     reasons = validate(source)
     nonce = nonce or draw_nonce()
     with _runner(runner) as active:
         isolation = active.isolation
         if reasons:
-            verdict = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=isolation)
-            return {"verdict": verdict.to_dict(), "isolation": isolation, "clips": {},
+            rejected = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=isolation)
+            return {"verdict": rejected.to_dict(), "isolation": isolation, "clips": {},
                     "provenance": provenance(suite.content_hash, nonce, isolation)}
-        clips = {}
+        clips: dict[str, dict] = {}
         for clip in materialise(suite, nonce).clips:
-            points = [measure_point(active, source, clip, q) for q in qualities]
+            points = [measure_point(active, source, clip, q, twice=i == 0) for i, q in enumerate(qualities)]
             clips[clip.name] = {
                 "kind": clip.kind,
                 "points": points,
@@ -87,58 +100,77 @@ def _bd_rate_vs_jpeg(clip: Clip, points: list[dict]) -> float | None:
 
 
 def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
-                   sandbox: CodecRunner | None = None, nonce: str | None = None) -> dict:
+                   sandbox: CodecRunner | None = None, nonce: str | None = None,
+                   budget_seconds: float | None = None) -> dict:
     """The adoption test: the lowest `quality` meeting the PSNR-Y target on the suite's real
     clips (by bisection), then every clip at that quality.
 
     The summary, over the real clips only, is what the adoption policy compares; the other
     clips must round-trip but do not count toward rate. The clips are the suite's as a fresh
     nonce varies them (unless one is given), recorded in the result once the test is over.
+    A test that runs past budget_seconds of wall-clock time ends with a timeout verdict and no
+    figures (each run's own limits are the sandbox's).
     """
     reasons = validate(source)
     nonce = nonce or draw_nonce()
     material = materialise(suite, nonce)
     with _runner(sandbox) as runner:
-        report = {"target_psnr_y": target_psnr_y, "quality": None, "summary": None, "clips": {},
+        report: dict = {"target_psnr_y": target_psnr_y, "quality": None, "summary": None, "clips": {},
                   "isolation": runner.isolation,
                   "provenance": provenance(suite.content_hash, nonce, runner.isolation)}
         if reasons:
             report["verdict"] = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=runner.isolation).to_dict()
             return report
         real = material.real_clips() or material.clips
-        search = _QualitySearch(runner, source, real, target_psnr_y)
-        quality, summary = search.lowest_meeting_target()
-        report["quality"] = quality
-        report["summary"] = summary
-        report["quality_searched"] = search.tried()
-        clips = {}
-        if summary["success"]:
-            # The decision rests on this quality: measure every clip here again, twice, so that a
-            # codec whose output is not a function of its input fails instead of being lucky.
-            for clip in material.clips:
-                clips[clip.name] = measure_point(runner, source, clip, quality, twice=True)
-            summary = summarise([(clip, clips[clip.name]) for clip in real])
-            report["summary"] = summary
-        else:
-            clips = dict(search.points_at(quality))
-        report["clips"] = clips
-        failures = [p["verdict"] for p in clips.values() if not p["success"]]
-        report["verdict"] = failures[0] if failures else Verdict("ok", isolation=runner.isolation).to_dict()
-        report["meets_target"] = bool(summary["success"] and summary["psnr_y"] >= target_psnr_y)
+        budget = _Budget(budget_seconds)
+        search = _QualitySearch(runner, source, real, target_psnr_y, budget)
+        try:
+            _measure(report, search, material, real, budget)
+        except BudgetSpent as spent:
+            report.update({"quality": None, "summary": None, "clips": {}, "quality_searched": search.tried(),
+                           "meets_target": False})
+            report["verdict"] = Verdict(TIMEOUT, str(spent), isolation=runner.isolation).to_dict()
     return report
+
+
+def _measure(report: dict, search: _QualitySearch, material: Suite, real: tuple[Clip, ...], budget: _Budget) -> None:
+    """The adoption test's measurements, recorded into report."""
+    runner, source, target_psnr_y = search.runner, search.source, search.target
+    quality, summary = search.lowest_meeting_target()
+    report["quality"] = quality
+    report["summary"] = summary
+    report["quality_searched"] = search.tried()
+    clips = {}
+    if summary["success"]:
+        # The decision rests on this quality: measure every clip here again, twice, so that a
+        # codec whose output is not a function of its input fails instead of being lucky.
+        for clip in material.clips:
+            budget.check()
+            clips[clip.name] = measure_point(runner, source, clip, quality, twice=True)
+        summary = summarise([(clip, clips[clip.name]) for clip in real])
+        report["summary"] = summary
+    else:
+        clips = dict(search.points_at(quality))
+    report["clips"] = clips
+    failures = [p["verdict"] for p in clips.values() if not p["success"]]
+    report["verdict"] = failures[0] if failures else Verdict("ok", isolation=runner.isolation).to_dict()
+    report["meets_target"] = bool(summary["success"] and summary["psnr_y"] >= target_psnr_y)
 
 
 class _QualitySearch:
     """Bisection over integer `quality` in [0, 100] for the lowest value meeting a PSNR-Y target."""
 
-    def __init__(self, runner: CodecRunner, source: str, clips, target: float):
-        self.runner, self.source, self.clips, self.target = runner, source, clips, target
+    def __init__(self, runner: CodecRunner, source: str, clips, target: float, budget: _Budget):
+        self.runner, self.source, self.clips, self.target, self.budget = runner, source, clips, target, budget
         self._points: dict[int, list[tuple[str, dict]]] = {}
         self._summaries: dict[int, dict] = {}
 
     def summary(self, quality: int) -> dict:
         if quality not in self._summaries:
-            points = [(clip, measure_point(self.runner, self.source, clip, quality)) for clip in self.clips]
+            points = []
+            for clip in self.clips:
+                self.budget.check()
+                points.append((clip, measure_point(self.runner, self.source, clip, quality)))
             self._points[quality] = [(clip.name, point) for clip, point in points]
             self._summaries[quality] = summarise(points)
         return self._summaries[quality]
@@ -170,6 +202,24 @@ class _QualitySearch:
     def tried(self) -> list[dict]:
         return [{"quality": q, "psnr_y": s["psnr_y"], "kbps": s["kbps"], "success": s["success"]}
                 for q, s in sorted(self._summaries.items())]
+
+
+class BudgetSpent(Exception):
+    """The adoption test ran out of its wall-clock budget."""
+
+
+class _Budget:
+    """A wall-clock allowance for a whole test, checked before each run (None: no limit)."""
+
+    def __init__(self, seconds: float | None):
+        self.seconds, self.started, self.runs = seconds, time.monotonic(), 0
+
+    def check(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if self.seconds is not None and elapsed > self.seconds:
+            raise BudgetSpent(f"the adoption test's budget of {self.seconds:g} s ran out after {self.runs} runs "
+                              f"({elapsed:.0f} s)")
+        self.runs += 1
 
 
 def _runner(runner: CodecRunner | None) -> AbstractContextManager[CodecRunner]:

@@ -53,8 +53,8 @@ def vary(clip: Clip, nonce: str) -> Clip:
     if clip.name == "moving_pattern":
         count, height, width = clip.frames.shape[:3]
         step = (int(rng.integers(-4, 5)), int(rng.integers(-3, 4)))
-        colour = tuple(int(c) for c in rng.integers(0, 256, size=3))
-        pattern = moving_pattern((width, height), count, step=step, disc_colour=colour)
+        blue, green, red = (int(c) for c in rng.integers(0, 256, size=3))
+        pattern = moving_pattern((width, height), count, step=step, disc_colour=(blue, green, red))
         return Clip(clip.name, pattern.frames, clip.fps, clip.kind)
     return clip
 

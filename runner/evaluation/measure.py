@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Sequence
 
 import numpy as np
 
@@ -88,9 +88,10 @@ def point_metrics(
         if problem is not None:
             verdict = replace(verdict, category=FAILED, message=problem[0], frame=problem[1])
 
-    if verdict.ok:
-        per_frame = np.array([frame_metrics(s, d) for s, d in zip(clip.frames, decoded)], dtype=np.float64)
-        measured = dict(zip(QUALITY_KEYS, per_frame.mean(axis=0)))
+    if verdict.ok and decoded is not None:  # a problem with the decoded frames has failed the verdict above
+        pairs = zip(clip.frames, decoded, strict=True)
+        per_frame = np.array([frame_metrics(s, d) for s, d in pairs], dtype=np.float64)
+        measured = dict(zip(QUALITY_KEYS, per_frame.mean(axis=0), strict=True))
         measured["encode_fps"] = _fps(n, encode_seconds)
         measured["decode_fps"] = _fps(n, decode_seconds)
         bad = [k for k, v in {**point, **measured}.items() if isinstance(v, float) and not math.isfinite(v)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from fractions import Fraction
 from functools import lru_cache
+from typing import cast
 
 import av
 import cv2
@@ -110,7 +111,12 @@ def _image_codec(codec: str, clip: Clip, quality: int) -> tuple[int, list[np.nda
         encoded.append(buf)
     encode_s = time.perf_counter() - start
     start = time.perf_counter()
-    decoded = [cv2.imdecode(buf, cv2.IMREAD_COLOR) for buf in encoded]
+    decoded = []
+    for buf in encoded:
+        picture = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        if picture is None:
+            raise RuntimeError(f"cv2.imdecode refused OpenCV's own {ext!r} output")
+        decoded.append(picture)
     decode_s = time.perf_counter() - start
     return sum(int(b.size) for b in encoded), decoded, encode_s, decode_s, {}
 
@@ -125,7 +131,7 @@ def _nal_units(data: bytes) -> list[tuple[int, int]]:
     while i >= 0:
         starts.append(i - 1 if i > 0 and data[i - 1] == 0 else i)  # 4-byte start code
         i = data.find(b"\x00\x00\x01", i + 3)
-    return list(zip(starts, starts[1:] + [len(data)]))
+    return list(zip(starts, starts[1:] + [len(data)], strict=True))
 
 
 def x264_sei_bytes(packet: bytes) -> int:
@@ -147,7 +153,7 @@ def _video_codec(codec: str, clip: Clip, crf: int) -> tuple[int, list[np.ndarray
     rate = Fraction(clip.fps).limit_denominator(1_000_000)
 
     start = time.perf_counter()
-    enc = av.CodecContext.create(encoder_name, "w")
+    enc = cast(av.VideoCodecContext, av.CodecContext.create(encoder_name, "w"))
     enc.width, enc.height = w + pad_w, h + pad_h
     enc.pix_fmt = "yuv420p"
     enc.framerate = rate
@@ -169,7 +175,7 @@ def _video_codec(codec: str, clip: Clip, crf: int) -> tuple[int, list[np.ndarray
     encode_s = time.perf_counter() - start
 
     start = time.perf_counter()
-    dec = av.CodecContext.create(decoder_name, "r")
+    dec = cast(av.VideoCodecContext, av.CodecContext.create(decoder_name, "r"))
     dec.thread_count = 1
     pictures = []
     for packet in packets:

@@ -110,3 +110,25 @@ def test_a_nondeterministic_codec_fails_the_adoption_test(sandbox):
     assert report["verdict"]["category"] == "failed"
     assert "second run" in report["verdict"]["message"] or "differ" in report["verdict"]["message"]
     assert report["meets_target"] is False
+
+
+def test_evaluate_flags_a_nondeterministic_codec(sandbox):
+    source = (Path(__file__).parent.parent / "hostile" / "nondeterministic_clock.py").read_text()
+    suite = Suite("bikes only", (default_suite().clip("bikes"),))
+    report = evaluate_ladder(source, suite, (30, 70), runner=sandbox)
+    assert report["verdict"]["category"] == "failed"
+    assert "not deterministic" in report["verdict"]["message"]
+
+
+def test_a_test_past_its_budget_ends_in_timeout_without_figures(sandbox):
+    report = run_adoption_test(example("dct_codec"), default_suite(), sandbox=sandbox, budget_seconds=0.3)
+    assert report["verdict"]["category"] == "timeout"
+    assert "budget of 0.3 s" in report["verdict"]["message"]
+    assert report["summary"] is None and report["clips"] == {} and report["meets_target"] is False
+
+
+def test_the_decision_quality_keeps_each_frames_hash(sandbox):
+    report = run_adoption_test(example("jpeg_imencode"), default_suite(), sandbox=sandbox)
+    for point in report["clips"].values():
+        assert len(point["frame_sha256"]) == point["frames"]
+        assert all(len(h) == 16 for h in point["frame_sha256"])

@@ -73,6 +73,8 @@ def test_a_test_records_its_nonce_and_an_audit_reproduces_it():
     runner = InProcessRunner()  # trusted example code: the arithmetic, not the isolation, is under test
     result = run_adoption_test(example("jpeg_imencode"), SUITE, sandbox=runner)
     nonce, quality = result["provenance"]["nonce"], result["quality"]
-    again = measure_point(runner, example("jpeg_imencode"), materialise(SUITE, nonce).clip("bikes"), quality)
+    again = measure_point(runner, example("jpeg_imencode"), materialise(SUITE, nonce).clip("bikes"), quality,
+                          twice=True)
     recorded = result["clips"]["bikes"]
     assert (again["bytes"], again["psnr_y"]) == (recorded["bytes"], recorded["psnr_y"])
+    assert again["frame_sha256"] == recorded["frame_sha256"]
