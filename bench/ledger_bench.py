@@ -59,7 +59,8 @@ def real_results() -> tuple[dict, dict, dict, float]:
         started = time.perf_counter()
         jpeg = test_candidate(source, suite, sandbox=sandbox)
         seconds = time.perf_counter() - started
-    record = {"name": suite.name, "hash": suite.content_hash, "description": suite.describe(), "inputs": [], "options": {}}
+    record = {"name": suite.name, "hash": suite.content_hash, "description": suite.describe(), "inputs": [],
+              "options": {}}
     return record, seed, jpeg, seconds
 
 
@@ -95,7 +96,8 @@ def varied(result: dict, factor: float) -> dict:
 
 
 def bulk_history(session, suite: dict, seed: dict, jpeg: dict, candidates: int, chunk: int = 500) -> None:
-    """Write `candidates` candidates (4 events each, 5 when adopted) in large transactions, decided by the real policy."""
+    """Write `candidates` candidates (4 events each, 5 when adopted) in large transactions, decided by the real
+    policy."""
     app = session.app
     app.start_lineage("bench", suite, Policy(), seed)
     lineage = app.lineage("bench")
@@ -108,14 +110,15 @@ def bulk_history(session, suite: dict, seed: dict, jpeg: dict, candidates: int, 
         source = f"{base}\n# variant {i}\n"
         sha = sha256_of(source)
         blob = SourceBlob.store(source)
-        candidate = Candidate(lineage="bench", sha256=sha, parent_version=lineage.head, rationale=f"variant {i}", planner="bench")
+        candidate = Candidate(lineage="bench", sha256=sha, parent_version=lineage.head, rationale=f"variant {i}",
+                              planner="bench")
         candidate.record_test(varied(jpeg, factor))
         best = lineage.best
-        decision = lineage.judge(candidate.result)
+        decision = lineage.judge(candidate.test_result)
         if decision.adopted:
             version = lineage.next_version
             candidate.adopt(version, best["version"], best["metrics"], decision, lineage.policy_object.thresholds())
-            lineage.create_version(version, str(candidate.id), sha, comparable(candidate.result))
+            lineage.create_version(version, str(candidate.id), sha, comparable(candidate.test_result))
         else:
             candidate.decline(best["version"], best["metrics"], decision, lineage.policy_object.thresholds())
         pending += [blob, candidate]
@@ -222,7 +225,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--history", type=int, default=10_000)
     parser.add_argument("--candidates", type=int, default=100)
-    parser.add_argument("--ledger", default=None, help="a postgresql:// URL (a fresh schema is used and dropped); default: a temporary SQLite file")
+    parser.add_argument("--ledger", default=None, help="a postgresql:// URL (a fresh schema is used and dropped); "
+                                                          "default: a temporary SQLite file")
     args = parser.parse_args()
     where = "SQLite" if args.ledger is None else "PostgreSQL"
     print(f"ledger benchmark on {where}")

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import candidate_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, comparable
+from domain.records import AdoptionTestResult, ComparableMetrics, DecisionRecord, PolicyRecord
 
 # A candidate's status, the one home of these names (read models and reports use them too).
 PROPOSED = "proposed"
@@ -56,14 +57,25 @@ class Candidate(Aggregate):
         self.analysis_id = analysis_id
         self.status = PROPOSED
         self.reasons: list[str] = []
-        self.result: dict | None = None
+        self.result: AdoptionTestResult | None = None
         self.reused_from: str | None = None
-        # once adopted or declined: {"version", "against", "rule", "reason", "candidate_metrics", "incumbent_metrics", "policy"}
-        self.decision: dict | None = None
+        self.decision: DecisionRecord | None = None  # once adopted or declined
 
     @property
     def decided(self) -> bool:
         return self.status in DECIDED
+
+    @property
+    def adopted_version(self) -> int | None:
+        """The version it became, once adopted."""
+        return None if self.decision is None else self.decision["version"]
+
+    @property
+    def test_result(self) -> AdoptionTestResult:
+        """Its test result; a CandidateError while it has none (proposed, or rejected by validation)."""
+        if self.result is None:
+            raise CandidateError(f"candidate {self.id} is {self.status}, not tested")
+        return self.result
 
     # ------------------------------------------------------------------ validation and test
 
@@ -79,8 +91,8 @@ class Candidate(Aggregate):
         self.status = REJECTED
         self.reasons = list(reasons)
 
-    def record_test(self, result: dict, reused_from: str | None = None) -> None:
-        """The evaluator's result (test_candidate's dict), or one reused from an earlier candidate with the same source."""
+    def record_test(self, result: AdoptionTestResult, reused_from: str | None = None) -> None:
+        """The evaluator's result (test_candidate's), or one reused from an earlier candidate with the same source."""
         self._require(PROPOSED)
         result = json_safe(result, "result")
         if not isinstance(result, dict) or "verdict" not in result:
@@ -88,21 +100,22 @@ class Candidate(Aggregate):
         self._tested(result=result, reused_from=reused_from)
 
     @event("CandidateTested")
-    def _tested(self, result: dict, reused_from: str | None) -> None:
+    def _tested(self, result: AdoptionTestResult, reused_from: str | None) -> None:
         self.status = TESTED
         self.result = result
         self.reused_from = reused_from
 
     # ------------------------------------------------------------------ decision
 
-    def adopt(self, version: int, incumbent_version: int | None, incumbent_metrics: dict | None, decision: Decision, policy: dict) -> None:
+    def adopt(self, version: int, incumbent_version: int | None, incumbent_metrics: ComparableMetrics | None,
+              decision: Decision, policy: PolicyRecord) -> None:
         if not decision.adopted:
             raise CandidateError("adopt() needs an adopting decision")
         self._require(TESTED)
         self._adopted(
             version=version,
             incumbent_version=incumbent_version,
-            candidate_metrics=json_safe(comparable(self.result), "metrics"),
+            candidate_metrics=json_safe(comparable(self.test_result), "metrics"),
             incumbent_metrics=json_safe(incumbent_metrics, "incumbent_metrics"),
             rule=decision.rule,
             reason=decision.reason,
@@ -114,22 +127,25 @@ class Candidate(Aggregate):
         self,
         version: int,
         incumbent_version: int | None,
-        candidate_metrics: dict,
-        incumbent_metrics: dict | None,
+        candidate_metrics: ComparableMetrics,
+        incumbent_metrics: ComparableMetrics | None,
         rule: str,
         reason: str,
-        policy: dict,
+        policy: PolicyRecord,
     ) -> None:
         self.status = ADOPTED
-        self.decision = _decision(version, incumbent_version, candidate_metrics, incumbent_metrics, rule, reason, policy)
+        self.decision = DecisionRecord(version=version, against=incumbent_version, rule=rule, reason=reason,
+                                       candidate_metrics=candidate_metrics, incumbent_metrics=incumbent_metrics,
+                                       policy=policy)
 
-    def decline(self, incumbent_version: int, incumbent_metrics: dict, decision: Decision, policy: dict) -> None:
+    def decline(self, incumbent_version: int, incumbent_metrics: ComparableMetrics, decision: Decision,
+                policy: PolicyRecord) -> None:
         if decision.adopted:
             raise CandidateError("decline() needs a declining decision")
         self._require(TESTED)
         self._declined(
             incumbent_version=incumbent_version,
-            candidate_metrics=json_safe(comparable(self.result), "metrics"),
+            candidate_metrics=json_safe(comparable(self.test_result), "metrics"),
             incumbent_metrics=json_safe(incumbent_metrics, "incumbent_metrics"),
             rule=decision.rule,
             reason=decision.reason,
@@ -140,21 +156,17 @@ class Candidate(Aggregate):
     def _declined(
         self,
         incumbent_version: int,
-        candidate_metrics: dict,
-        incumbent_metrics: dict,
+        candidate_metrics: ComparableMetrics,
+        incumbent_metrics: ComparableMetrics,
         rule: str,
         reason: str,
-        policy: dict,
+        policy: PolicyRecord,
     ) -> None:
         self.status = DECLINED
-        self.decision = _decision(None, incumbent_version, candidate_metrics, incumbent_metrics, rule, reason, policy)
+        self.decision = DecisionRecord(version=None, against=incumbent_version, rule=rule, reason=reason,
+                                       candidate_metrics=candidate_metrics, incumbent_metrics=incumbent_metrics,
+                                       policy=policy)
 
     def _require(self, status: str) -> None:
         if self.status != status:
             raise CandidateError(f"candidate {self.id} is {self.status}, not {status}")
-
-
-def _decision(version, against, candidate_metrics, incumbent_metrics, rule, reason, policy) -> dict:
-    """What a candidate keeps of its adoption or decline."""
-    return {"version": version, "against": against, "rule": rule, "reason": reason,
-            "candidate_metrics": candidate_metrics, "incumbent_metrics": incumbent_metrics, "policy": policy}

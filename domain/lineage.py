@@ -21,6 +21,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import lineage_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, Policy, decide
+from domain.records import AdoptionTestResult, ComparableMetrics, LineagePolicyRecord, VersionRecord
 
 
 class LineageError(Exception):
@@ -37,17 +38,17 @@ class Lineage(Aggregate):
         return lineage_id(name)
 
     @classmethod
-    def start(cls, name: str, suite: dict, policy: Policy) -> "Lineage":
+    def start(cls, name: str, suite: dict, policy: Policy) -> Lineage:
         if not name or "/" in name or name != name.strip():
             raise LineageError(f"invalid lineage name {name!r}")
         return cls(name=name, suite=json_safe(suite, "suite"), policy=policy.to_dict())
 
     @event("LineageStarted")
-    def __init__(self, name: str, suite: dict, policy: dict):
+    def __init__(self, name: str, suite: dict, policy: LineagePolicyRecord):
         self.name = name
         self.suite = suite
         self.policy = policy
-        self.versions: list[dict] = []  # index == version number
+        self.versions: list[VersionRecord] = []  # index == version number
         self.head: int | None = None  # the current best version
 
     # ------------------------------------------------------------------ queries
@@ -60,41 +61,42 @@ class Lineage(Aggregate):
     def next_version(self) -> int:
         return len(self.versions)
 
-    def version_record(self, version: int) -> dict:
+    def version_record(self, version: int) -> VersionRecord:
         if isinstance(version, bool) or not isinstance(version, int) or not 0 <= version < len(self.versions):
             known = f"0..{len(self.versions) - 1}" if self.versions else "none yet"
             raise UnknownVersion(f"lineage {self.name!r} has no version {version} (versions: {known})")
         return self.versions[version]
 
     @property
-    def best(self) -> dict:
+    def best(self) -> VersionRecord:
         if self.head is None:
             raise UnknownVersion(f"lineage {self.name!r} has no version yet")
         return self.versions[self.head]
 
-    def judge(self, candidate_test: dict) -> Decision:
+    def judge(self, candidate_test: AdoptionTestResult) -> Decision:
         """The policy's decision on a test result against the current best (nothing recorded)."""
         best = self.best
         return decide(candidate_test, best["metrics"], self.policy_object, incumbent_version=best["version"])
 
     # ------------------------------------------------------------------ commands
 
-    def create_version(self, version: int, candidate_id: str, sha256: str, metrics: dict) -> None:
+    def create_version(self, version: int, candidate_id: str, sha256: str, metrics: ComparableMetrics) -> None:
         """Version `version` is this candidate's code; it becomes the best."""
         if version != len(self.versions):
             raise LineageError(f"lineage {self.name!r}: the next version is {len(self.versions)}, not {version}")
-        self._version_created(version=version, candidate_id=str(candidate_id), sha256=sha256, metrics=json_safe(metrics, "metrics"))
+        self._version_created(version=version, candidate_id=str(candidate_id), sha256=sha256,
+                              metrics=json_safe(metrics, "metrics"))
 
     @event("VersionCreated")
-    def _version_created(self, version: int, candidate_id: str, sha256: str, metrics: dict) -> None:
+    def _version_created(self, version: int, candidate_id: str, sha256: str, metrics: ComparableMetrics) -> None:
         self.versions.append(
-            {
-                "version": version,
-                "candidate_id": candidate_id,
-                "sha256": sha256,
-                "metrics": metrics,
-                "lineage_version": self.version + 1,  # this event's position in the lineage
-            }
+            VersionRecord(
+                version=version,
+                candidate_id=candidate_id,
+                sha256=sha256,
+                metrics=metrics,
+                lineage_version=self.version + 1,  # this event's position in the lineage
+            )
         )
         self.head = version
 

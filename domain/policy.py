@@ -10,8 +10,18 @@ incumbent's. Rate and quality come from the test's `summary`, which covers real 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
+
+from domain.records import (
+    AdoptionTestResult,
+    ComparableMetrics,
+    LineagePolicyRecord,
+    MetricFigures,
+    PolicyRecord,
+    VerdictRecord,
+)
 
 SEED = "seed"  # rule recorded for version 0, which is adopted without a comparison
 VERDICT = "verdict"
@@ -24,6 +34,9 @@ NOT_BETTER = "not_better"
 RULES = (SEED, VERDICT, ROUND_TRIP, TARGET, QUALITY, BITRATE, RATIO, NOT_BETTER)
 
 _EPS = 1e-9
+
+# What a decision can read: a whole test result, or what an earlier decision recorded of one.
+TestRecord = AdoptionTestResult | ComparableMetrics
 
 # The policy a lineage gets when nothing else is asked for (the seed's figures, made fair).
 DEFAULT_TARGET_PSNR_Y = 35.0  # dB
@@ -56,16 +69,18 @@ class Policy:
             f"{self.ratio_factor:g}x the incumbent's"
         )
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> LineagePolicyRecord:
         """The policy with a sentence describing it (recorded when a lineage starts)."""
-        return {**asdict(self), "description": self.describe()}
+        return LineagePolicyRecord(**self.thresholds(), description=self.describe())
 
-    def thresholds(self) -> dict:
+    def thresholds(self) -> PolicyRecord:
         """The policy's name and thresholds (recorded in every decision)."""
-        return asdict(self)
+        return PolicyRecord(target_psnr_y=self.target_psnr_y, bitrate_factor=self.bitrate_factor,
+                            ratio_factor=self.ratio_factor, name=self.name)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Policy":
+    def from_dict(cls, data: Mapping[str, Any]) -> Policy:
+        """The policy a record describes; a key it lacks takes the default."""
         return cls(
             target_psnr_y=float(data.get("target_psnr_y", DEFAULT_TARGET_PSNR_Y)),
             bitrate_factor=float(data.get("bitrate_factor", DEFAULT_BITRATE_FACTOR)),
@@ -87,24 +102,24 @@ class Decision:
         """Fraction of bitrate saved against the incumbent (0.25 = 25% fewer bits), where compared."""
         return None if self.bitrate_change is None else 1.0 - self.bitrate_change
 
-    def to_dict(self) -> dict:
-        return asdict(self)
 
-
-def comparable(test: dict | None) -> dict | None:
+def comparable(test: TestRecord) -> ComparableMetrics:
     """The part of a test result a decision reads and records: all but the per-clip metrics,
     which are kept as one success flag per clip."""
-    if test is None:
-        return None
-    out = {key: test.get(key) for key in ("verdict", "quality", "target_psnr_y", "isolation")}
     summary = test.get("summary")
-    # The summary's own verdict repeats the test's; leave it out of what every decision records.
-    out["summary"] = {k: v for k, v in summary.items() if k != "verdict"} if isinstance(summary, dict) else summary
-    clips = test.get("clips")
+    out = ComparableMetrics(
+        verdict=test.get("verdict"),
+        quality=test.get("quality"),
+        target_psnr_y=test.get("target_psnr_y"),
+        isolation=test.get("isolation"),
+        # The summary's own verdict repeats the test's; leave it out of what every decision records.
+        summary=None if summary is None else cast(MetricFigures, {k: v for k, v in summary.items() if k != "verdict"}),
+    )
+    clips, recorded = test.get("clips"), test.get("clips_success")
     if isinstance(clips, dict):
         out["clips_success"] = {name: bool(isinstance(p, dict) and p.get("success")) for name, p in clips.items()}
-    elif "clips_success" in test:
-        out["clips_success"] = dict(test["clips_success"])
+    elif isinstance(recorded, dict):
+        out["clips_success"] = dict(recorded)
     return out
 
 
@@ -112,14 +127,15 @@ def _num(value: Any) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def _failed_clips(test: dict) -> list[str]:
+def _failed_clips(test: TestRecord) -> list[str]:
     clips = test.get("clips")
     if isinstance(clips, dict):
         return sorted(name for name, point in clips.items() if not (isinstance(point, dict) and point.get("success")))
-    return sorted(name for name, ok in (test.get("clips_success") or {}).items() if not ok)
+    flags = test.get("clips_success")
+    return sorted(name for name, ok in flags.items() if not ok) if isinstance(flags, dict) else []
 
 
-def _verdict_text(verdict: dict) -> str:
+def _verdict_text(verdict: VerdictRecord | dict[str, Any]) -> str:
     text = str(verdict.get("category", "failed"))
     if verdict.get("frame") is not None:
         text += f" at frame {verdict['frame']}"
@@ -129,15 +145,15 @@ def _verdict_text(verdict: dict) -> str:
 
 
 def decide(
-    candidate_test: dict,
-    incumbent_test: dict,
+    candidate_test: TestRecord,
+    incumbent_test: TestRecord | None,
     policy: Policy = Policy(),
     *,
     incumbent_version: int | None = None,
 ) -> Decision:
     """Adopt or decline candidate_test against incumbent_test (both shaped like test_candidate's result)."""
     against = "the incumbent" if incumbent_version is None else f"version {incumbent_version}"
-    verdict = candidate_test.get("verdict") or {}
+    verdict: VerdictRecord | dict[str, Any] = candidate_test.get("verdict") or {}
     if verdict.get("category") != "ok":
         return Decision(False, VERDICT, f"declined: the candidate did not run cleanly ({_verdict_text(verdict)})")
 
@@ -165,7 +181,7 @@ def decide(
             f"declined: no quality setting reached the {policy.target_psnr_y:g} dB PSNR-Y target ({best})",
         )
 
-    incumbent = (incumbent_test or {}).get("summary") or {}
+    incumbent: MetricFigures | dict[str, Any] = (incumbent_test.get("summary") if incumbent_test else None) or {}
     kbps, inc_kbps = _num(summary.get("kbps")), _num(incumbent.get("kbps"))
     ratio, inc_ratio = _num(summary.get("ratio")), _num(incumbent.get("ratio"))
     bitrate_change = kbps / inc_kbps if kbps is not None and inc_kbps else None
@@ -194,18 +210,21 @@ def decide(
         return Decision(False, NOT_BETTER, f"declined: {against} has no bitrate or ratio to compare with")
     parts = []
     if bitrate_change is not None:
-        parts.append(f"bitrate {kbps:.1f} kbit/s is {bitrate_change:.2f}x {against}'s (needs < {policy.bitrate_factor:g}x)")
+        parts.append(f"bitrate {kbps:.1f} kbit/s is {bitrate_change:.2f}x {against}'s "
+                     f"(needs < {policy.bitrate_factor:g}x)")
     if ratio_change is not None:
         parts.append(f"ratio {ratio:.2f} is {ratio_change:.2f}x {against}'s (needs > {policy.ratio_factor:g}x)")
-    return Decision(False, NOT_BETTER, "declined: not better enough: " + " and ".join(parts), bitrate_change, ratio_change)
+    return Decision(False, NOT_BETTER, "declined: not better enough: " + " and ".join(parts), bitrate_change,
+                    ratio_change)
 
 
-def seed_decision(seed_test: dict) -> Decision:
+def seed_decision(seed_test: AdoptionTestResult) -> Decision:
     """Version 0 is adopted without a comparison, provided the seed really ran and round-tripped."""
-    verdict = seed_test.get("verdict") or {}
-    summary = seed_test.get("summary") or {}
+    verdict: VerdictRecord | dict[str, Any] = seed_test.get("verdict") or {}
+    summary: MetricFigures | dict[str, Any] = seed_test.get("summary") or {}
     if verdict.get("category") != "ok" or not summary.get("success") or _failed_clips(seed_test):
-        raise ValueError(f"the seed did not round-trip on this suite ({_verdict_text(verdict)}), so it cannot be version 0")
+        raise ValueError(
+            f"the seed did not round-trip on this suite ({_verdict_text(verdict)}), so it cannot be version 0")
     return Decision(
         True,
         SEED,

@@ -19,8 +19,8 @@ class VerdictRecord(TypedDict):
     isolation: str
 
 
-class MetricPoint(TypedDict):
-    """One codec on one clip at one quality (or, as a summary, on several clips at one quality).
+class MetricFigures(TypedDict):
+    """A metric point's figures: what a decision records of a suite summary (its verdict left out).
 
     Quality and speed figures are None when the run did not round-trip every frame."""
 
@@ -37,7 +37,13 @@ class MetricPoint(TypedDict):
     encode_fps: float | None
     decode_fps: float | None
     success: bool
+
+
+class MetricPoint(MetricFigures):
+    """One codec on one clip at one quality (or, as a summary, on several clips at one quality)."""
+
     verdict: VerdictRecord
+    frame_sha256: NotRequired[list[str]]  # each compressed frame's short hash, where the run was repeated
 
 
 class QualityTried(TypedDict):
@@ -49,6 +55,16 @@ class QualityTried(TypedDict):
     success: bool
 
 
+class Provenance(TypedDict):
+    """What produced a score (runner.evaluation.provenance): the evaluator's code, the material, the libraries."""
+
+    evaluator: str  # sha256 over the evaluator's source files
+    suite: str  # the suite's content hash
+    nonce: str  # the secret that chose this test's material
+    isolation: str
+    libraries: dict[str, str]  # library -> version
+
+
 class AdoptionTestResult(TypedDict):
     """What the adoption test (runner.evaluation.evaluator.test_candidate) records for one candidate."""
 
@@ -58,6 +74,7 @@ class AdoptionTestResult(TypedDict):
     clips: dict[str, MetricPoint]  # every clip at that quality
     isolation: str
     verdict: VerdictRecord
+    provenance: NotRequired[Provenance]  # absent from results recorded before tests kept it
     quality_searched: NotRequired[list[QualityTried]]
     meets_target: NotRequired[bool]
 
@@ -69,7 +86,7 @@ class ComparableMetrics(TypedDict):
     quality: int | None
     target_psnr_y: float | None
     isolation: str | None
-    summary: dict | None  # a MetricPoint without its verdict
+    summary: MetricFigures | None  # the test's summary without its verdict (the test's own repeats it)
     clips_success: NotRequired[dict[str, bool]]
 
 
@@ -82,6 +99,12 @@ class PolicyRecord(TypedDict):
     name: str
 
 
+class LineagePolicyRecord(PolicyRecord):
+    """`Policy.to_dict()`: the policy a lineage is started under, with a sentence describing it."""
+
+    description: str
+
+
 class DecisionRecord(TypedDict):
     """What a candidate keeps of its adoption or decline."""
 
@@ -89,8 +112,8 @@ class DecisionRecord(TypedDict):
     against: int | None  # the incumbent version it was judged against
     rule: str
     reason: str  # a sentence a person can read
-    candidate_metrics: ComparableMetrics | None
-    incumbent_metrics: ComparableMetrics | None
+    candidate_metrics: ComparableMetrics  # a decision is only taken on a tested candidate
+    incumbent_metrics: ComparableMetrics | None  # None for the seed, adopted without a comparison
     policy: PolicyRecord
 
 

@@ -17,7 +17,7 @@ class SourceBlob(Aggregate):
         return source_id(sha256)
 
     @classmethod
-    def store(cls, text: str) -> "SourceBlob":
+    def store(cls, text: str) -> SourceBlob:
         return cls(sha256=sha256_of(text), text=text)
 
     @event("SourceStored")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
+
+from domain.records import VerdictRecord
 
 OK = "ok"
 REJECTED = "rejected"  # static validation refused the source
@@ -29,11 +31,11 @@ class Verdict:
     def ok(self) -> bool:
         return self.category == OK
 
-    def to_dict(self) -> dict:
-        return asdict(self)
+    def to_dict(self) -> VerdictRecord:
+        return VerdictRecord(category=self.category, message=self.message, frame=self.frame, isolation=self.isolation)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Verdict":
+    def from_dict(cls, data: VerdictRecord) -> Verdict:
         return cls(**data)
 
     def __str__(self) -> str:

@@ -23,6 +23,7 @@ from domain.ids import candidate_id as make_candidate_id
 from domain.ids import sha256_of, source_id
 from domain.lineage import Lineage
 from domain.policy import Policy, comparable, seed_decision
+from domain.records import AdoptionTestResult
 from domain.seed import SEED_SOURCE
 from domain.source import SourceBlob
 from ledger.errors import Busy, LedgerError, StoreError, SuiteMismatch, first_line
@@ -45,7 +46,7 @@ class CodecLedger(LedgerQueries):
         super().__init__(env)
         self.lock_retries = max(1, lock_retries)
 
-    def start_lineage(self, name: str, suite: dict, policy: Policy, seed_test: dict) -> Lineage:
+    def start_lineage(self, name: str, suite: dict, policy: Policy, seed_test: AdoptionTestResult) -> Lineage:
         """Record a new lineage with version 0, the seed measured by seed_test (test_candidate on the seed).
 
         Returns the existing lineage instead when one of that name was started on the same
@@ -70,7 +71,7 @@ class CodecLedger(LedgerQueries):
         seed.record_test(seed_test)
         lineage = Lineage.start(name, suite, policy)
         seed.adopt(0, None, None, decision, policy.thresholds())
-        lineage.create_version(0, str(seed.id), sha, comparable(seed.result))
+        lineage.create_version(0, str(seed.id), sha, comparable(seed.test_result))
         try:
             self._save(*(a for a in (lineage, blob, seed) if a is not None))
         except RecordConflictError:
@@ -136,7 +137,7 @@ class CodecLedger(LedgerQueries):
                 return str(analysis.id), proposed
             aggregates: list[Aggregate] = [analysis]
             # A source proposed against this best before keeps its candidate: the analysis is recorded alone.
-            if sha is not None and proposed is None:
+            if source is not None and sha is not None and proposed is None:
                 if not self._exists(source_id(sha)):
                     aggregates.append(SourceBlob.store(source))
                 proposed = Candidate(lineage=lineage, sha256=sha, parent_version=state.head, rationale=rationale,
@@ -188,7 +189,7 @@ class CodecLedger(LedgerQueries):
             self._save_unless_recorded(candidate)
         return self.candidate(candidate_id)
 
-    def record_test(self, candidate_id: str, result: dict, reused_from: str | None = None) -> Candidate:
+    def record_test(self, candidate_id: str, result: AdoptionTestResult, reused_from: str | None = None) -> Candidate:
         """Record a test result once; a concurrent or repeated recording keeps the first."""
         candidate = self.candidate(candidate_id)
         if candidate.status == PROPOSED:
@@ -212,12 +213,12 @@ class CodecLedger(LedgerQueries):
                 raise LedgerError(f"candidate {candidate_id} is {candidate.status}, not tested")
             state = self.lineage(lineage)
             best = state.best
-            decision = state.judge(candidate.result)
+            decision = state.judge(candidate.test_result)
             policy = state.policy_object.thresholds()
             if decision.adopted:
                 version = state.next_version
                 candidate.adopt(version, best["version"], best["metrics"], decision, policy)
-                state.create_version(version, str(candidate.id), candidate.sha256, comparable(candidate.result))
+                state.create_version(version, str(candidate.id), candidate.sha256, comparable(candidate.test_result))
                 self._save(candidate, state)
             else:
                 candidate.decline(best["version"], best["metrics"], decision, policy)

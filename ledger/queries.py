@@ -7,7 +7,7 @@ commands). Every answer is rebuilt from the stored events; nothing here writes.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, TypedDict
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -16,9 +16,56 @@ from domain.analysis import Analysis
 from domain.candidate import Candidate
 from domain.ids import candidate_id, lineage_id, source_id
 from domain.lineage import Lineage, UnknownVersion
+from domain.records import ComparableMetrics, DecisionRecord, PolicyRecord
 from domain.source import SourceBlob
 from ledger.errors import LedgerError, UnknownCandidate, UnknownLineage
 from ledger.event_log import last_position, read_events
+
+
+class VersionSource(TypedDict):
+    """`show`: a version's exact source."""
+
+    lineage: str
+    version: int
+    sha256: str
+    source: str
+    candidate_id: str
+    is_best: bool
+
+
+class AnalysisBrief(TypedDict):
+    """The analysis a candidate was proposed from: what the planner thought and what it cost."""
+
+    id: str
+    planner: str
+    model: str | None
+    text: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float
+
+
+class VersionExplanation(TypedDict):
+    """`why`: the chain behind a version, from the planner's analysis to the rule that adopted it."""
+
+    lineage: str
+    version: int
+    candidate_id: str
+    candidate_sha256: str
+    planner: str
+    model: str | None
+    rationale: str
+    parent_version: int | None
+    analysis: AnalysisBrief | None
+    candidate_metrics: ComparableMetrics | None
+    incumbent_version: int | None
+    incumbent_metrics: ComparableMetrics | None
+    rule: str | None
+    reason: str | None
+    policy: PolicyRecord | None
+    adopted_at: str
+    reused_test_from: str | None
+    is_best: bool
 
 
 class LedgerQueries(Application[UUID]):
@@ -82,57 +129,57 @@ class LedgerQueries(Application[UUID]):
             raise UnknownVersion(f"{version!r} is not a version number or 'best'") from None
         return state.version_record(number)["version"]
 
-    def show(self, lineage: str, version: str | int) -> dict:
+    def show(self, lineage: str, version: str | int) -> VersionSource:
         state = self.lineage(lineage)
         number = self.resolve_version(lineage, version)
         record = state.versions[number]
-        return {
-            "lineage": lineage,
-            "version": number,
-            "sha256": record["sha256"],
-            "source": self.source(record["sha256"]),
-            "candidate_id": record["candidate_id"],
-            "is_best": state.head == number,
-        }
+        return VersionSource(
+            lineage=lineage,
+            version=number,
+            sha256=record["sha256"],
+            source=self.source(record["sha256"]),
+            candidate_id=record["candidate_id"],
+            is_best=state.head == number,
+        )
 
-    def why(self, lineage: str, version: str | int) -> dict:
+    def why(self, lineage: str, version: str | int) -> VersionExplanation:
         """The chain behind a version: analysis -> candidate -> metrics against the incumbent -> rule -> decision."""
         state = self.lineage(lineage)
         number = self.resolve_version(lineage, version)
         record = state.versions[number]
         candidate = self.candidate(record["candidate_id"])
-        decision = candidate.decision or {}
+        decision: DecisionRecord | dict[str, Any] = candidate.decision or {}
         analysis = self.analysis(candidate.analysis_id) if candidate.analysis_id else None
-        return {
-            "lineage": lineage,
-            "version": number,
-            "candidate_id": record["candidate_id"],
-            "candidate_sha256": record["sha256"],
-            "planner": candidate.planner,
-            "model": candidate.model,
-            "rationale": candidate.rationale,
-            "parent_version": candidate.parent_version,
-            "analysis": None
+        return VersionExplanation(
+            lineage=lineage,
+            version=number,
+            candidate_id=record["candidate_id"],
+            candidate_sha256=record["sha256"],
+            planner=candidate.planner,
+            model=candidate.model,
+            rationale=candidate.rationale,
+            parent_version=candidate.parent_version,
+            analysis=None
             if analysis is None
-            else {
-                "id": str(analysis.id),
-                "planner": analysis.planner,
-                "model": analysis.model,
-                "text": analysis.text,
-                "tokens_in": analysis.tokens_in,
-                "tokens_out": analysis.tokens_out,
-                "cost_usd": analysis.cost_usd,
-            },
-            "candidate_metrics": decision.get("candidate_metrics"),
-            "incumbent_version": decision.get("against"),
-            "incumbent_metrics": decision.get("incumbent_metrics"),
-            "rule": decision.get("rule"),
-            "reason": decision.get("reason"),
-            "policy": decision.get("policy"),
-            "adopted_at": candidate.modified_on.isoformat(),
-            "reused_test_from": candidate.reused_from,
-            "is_best": state.head == number,
-        }
+            else AnalysisBrief(
+                id=str(analysis.id),
+                planner=analysis.planner,
+                model=analysis.model,
+                text=analysis.text,
+                tokens_in=analysis.tokens_in,
+                tokens_out=analysis.tokens_out,
+                cost_usd=analysis.cost_usd,
+            ),
+            candidate_metrics=decision.get("candidate_metrics"),
+            incumbent_version=decision.get("against"),
+            incumbent_metrics=decision.get("incumbent_metrics"),
+            rule=decision.get("rule"),
+            reason=decision.get("reason"),
+            policy=decision.get("policy"),
+            adopted_at=candidate.modified_on.isoformat(),
+            reused_test_from=candidate.reused_from,
+            is_best=state.head == number,
+        )
 
     def stored_events(
         self, *, types: list[str] | None = None, start: int = 1, stop: int | None = None, page: int = 500

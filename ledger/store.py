@@ -77,13 +77,13 @@ class Store:
 
         try:
             with psycopg.connect(connect_timeout=5, **self._pg_kwargs()) as conn:
-                found = [
-                    conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{t}',)).fetchone()[0]
+                rows = [
+                    conn.execute("SELECT to_regclass(%s)", (f'"{self.schema}".{t}',)).fetchone()
                     for t in POSTGRES_TABLES
                 ]
         except psycopg.Error as exc:
             raise StoreError(f"cannot use PostgreSQL at {self.display}: {first_line(exc)}") from None
-        return all(found)
+        return all(row is not None and row[0] for row in rows)  # to_regclass: NULL for a missing table
 
     def ensure_schema(self) -> None:
         if self.kind != "postgres" or self.schema == "public":

@@ -5,6 +5,8 @@ from __future__ import annotations
 from projections.asof import upto
 from projections.view import LedgerView
 
+COUNTS = ("candidates", "decided", "adopted", "declined", "rejected")
+
 
 def adoption_rate(view: LedgerView, lineage: str, position: int | None = None) -> dict:
     """Counts as of position; the rate is adopted / decided (rejected by validation counts as decided)."""
@@ -20,15 +22,14 @@ def adoption_rate(view: LedgerView, lineage: str, position: int | None = None) -
         (p, p, p, p, lineage, p),
     )
     per_planner = {}
-    totals = dict.fromkeys(("candidates", "decided", "adopted", "declined", "rejected"), 0)
+    totals = dict.fromkeys(COUNTS, 0)
     for row in rows:
-        counts = {k: int(row[k] or 0) for k in totals}
-        counts["rate"] = _rate(counts)
-        per_planner[row["planner"]] = counts
-        for k in totals:
+        counts = {k: int(row[k] or 0) for k in COUNTS}
+        per_planner[row["planner"]] = {**counts, "rate": _rate(counts)}
+        for k in COUNTS:
             totals[k] += counts[k]
     return {**totals, "rate": _rate(totals), "per_planner": per_planner}
 
 
-def _rate(counts: dict) -> float | None:
+def _rate(counts: dict[str, int]) -> float | None:
     return counts["adopted"] / counts["decided"] if counts["decided"] else None

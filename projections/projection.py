@@ -28,9 +28,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notificati
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
-from domain.analysis import Analysis
-from domain.candidate import Candidate
-from domain.lineage import Lineage
+from ledger.event_log import topics_of
 from projections.view import COLUMNS, Changes, LedgerView, dumps, memory_view
 
 BATCH = 5000
@@ -47,12 +45,12 @@ class Fact(NamedTuple):
     data: dict
 
     @classmethod
-    def from_event(cls, event: Any) -> "Fact":
+    def from_event(cls, event: Any) -> Fact:
         data = {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
         return cls(str(event.originator_id), event.timestamp.isoformat(), data)
 
     @classmethod
-    def from_notification(cls, notification: Notification) -> "Fact | None":
+    def from_notification(cls, notification: Notification) -> Fact | None:
         """The fact straight from the stored JSON; None where that JSON needs the mapper (upcasting)."""
         state = notification.state
         data = _decode(state.decode("utf-8") if isinstance(state, (bytes, bytearray, memoryview)) else state)
@@ -64,26 +62,26 @@ class Fact(NamedTuple):
 
 class LedgerProjection(Projection[LedgerView]):
     name = "ledger_view"
-    RULES = {
-        Lineage.LineageStarted: "_lineage_started",
-        Lineage.RolledBack: "_rolled_back",
-        Candidate.CandidateProposed: "_candidate_proposed",
-        Candidate.CandidateRejected: "_candidate_rejected",
-        Candidate.CandidateAdopted: "_candidate_adopted",
-        Candidate.CandidateDeclined: "_candidate_declined",
-        Analysis.AnalysisRecorded: "_analysis_recorded",
+    RULES = {  # event type -> the method that applies it
+        "LineageStarted": "_lineage_started",
+        "RolledBack": "_rolled_back",
+        "CandidateProposed": "_candidate_proposed",
+        "CandidateRejected": "_candidate_rejected",
+        "CandidateAdopted": "_candidate_adopted",
+        "CandidateDeclined": "_candidate_declined",
+        "AnalysisRecorded": "_analysis_recorded",
     }
-    topics = tuple(get_topic(cls) for cls in RULES)
+    topics = tuple(topics_of(list(RULES)))
 
     def __init__(self, view: LedgerView):
         super().__init__(view)
         self._changes: Changes = {}
         self._lineage_names: dict[str, str] = {}  # lineage aggregate id -> name
-        self._rules = {get_topic(cls): getattr(self, name) for cls, name in self.RULES.items()}
+        self._rules = {topic: getattr(self, name) for topic, name in zip(self.topics, self.RULES.values(), strict=True)}
 
     # ------------------------------------------------------------------ driving
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:  # type: ignore[override]
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
         """One domain event, applied and tracked in one transaction."""
         self.apply(get_topic(type(domain_event)), Fact.from_event(domain_event), tracking.notification_id)
         self.flush(tracking)

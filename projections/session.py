@@ -33,7 +33,7 @@ class Session:
     def close(self) -> None:
         self.app.close()
 
-    def __enter__(self) -> "Session":
+    def __enter__(self) -> Session:
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from projections.adoption_rate import adoption_rate
 from projections.asof import position_of_version, upto
 from projections.cost import cost
-from projections.current_best import best_changes, current_best, versions
+from projections.current_best import BestVersion, best_changes, current_best, versions
 from projections.history import history
 from projections.view import LedgerView
 
@@ -29,7 +30,7 @@ def status(view: LedgerView, lineage: str, position: int | None = None, *, sourc
     started = view.row("cl_lineages", (lineage,))
     if started is None or (position is not None and started["position"] > position):
         raise NotInView(f"no lineage {lineage!r} in this ledger")
-    best = current_best(view, lineage, position, source_of=source_of) or {}
+    best: BestVersion | dict[str, Any] = current_best(view, lineage, position, source_of=source_of) or {}
     rate = adoption_rate(view, lineage, position)
     out = {
         "lineage": lineage,
@@ -67,7 +68,8 @@ def version_position(view: LedgerView, lineage: str, version: int) -> int:
     position = position_of_version(view, lineage, version)
     if position is None:
         known = [v["version"] for v in versions(view, lineage)]
-        raise NotInView(f"lineage {lineage!r} has no version {version} (versions: {f'0..{known[-1]}' if known else 'none yet'})")
+        listed = f"0..{known[-1]}" if known else "none yet"
+        raise NotInView(f"lineage {lineage!r} has no version {version} (versions: {listed})")
     return position
 
 

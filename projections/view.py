@@ -21,43 +21,46 @@ from eventsourcing.persistence import Tracking, TrackingRecorder
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.sqlite import SQLiteDatastore, SQLiteTrackingRecorder
 
-T, I, F = "TEXT", "BIGINT", "DOUBLE PRECISION"
+TEXT, INT, FLOAT = "TEXT", "BIGINT", "DOUBLE PRECISION"
 
 # table -> (primary key columns, [(column, type)])
 TABLES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
     "cl_lineages": (
         ("lineage",),
-        [("lineage", T), ("lineage_id", T), ("position", I), ("started_at", T), ("suite", T), ("policy", T)],
+        [("lineage", TEXT), ("lineage_id", TEXT), ("position", INT), ("started_at", TEXT), ("suite", TEXT),
+         ("policy", TEXT)],
     ),
     "cl_candidates": (
         ("candidate_id",),
         [
-            ("candidate_id", T), ("lineage", T), ("position", I), ("proposed_at", T), ("planner", T),
-            ("model", T), ("analysis_id", T), ("sha256", T), ("parent_version", I), ("rationale", T),
-            ("verdict", T), ("verdict_message", T), ("quality", I), ("kbps", F), ("mbps_30fps", F), ("ratio", F), ("bpp", F), ("bytes", I),
-            ("psnr_y", F), ("psnr_bgr", F), ("ssim_y", F), ("encode_fps", F), ("decode_fps", F),
-            ("success", I),
-            ("decided_position", I), ("decided_at", T), ("decision", T), ("version", I),
-            ("tested_against", I), ("rule", T), ("reason", T),
+            ("candidate_id", TEXT), ("lineage", TEXT), ("position", INT), ("proposed_at", TEXT), ("planner", TEXT),
+            ("model", TEXT), ("analysis_id", TEXT), ("sha256", TEXT), ("parent_version", INT), ("rationale", TEXT),
+            ("verdict", TEXT), ("verdict_message", TEXT), ("quality", INT), ("kbps", FLOAT), ("mbps_30fps", FLOAT),
+            ("ratio", FLOAT), ("bpp", FLOAT), ("bytes", INT),
+            ("psnr_y", FLOAT), ("psnr_bgr", FLOAT), ("ssim_y", FLOAT), ("encode_fps", FLOAT), ("decode_fps", FLOAT),
+            ("success", INT),
+            ("decided_position", INT), ("decided_at", TEXT), ("decision", TEXT), ("version", INT),
+            ("tested_against", INT), ("rule", TEXT), ("reason", TEXT),
         ],
     ),
     "cl_versions": (
         ("lineage", "version"),
         [
-            ("lineage", T), ("version", I), ("position", I), ("adopted_at", T), ("candidate_id", T),
-            ("sha256", T), ("incumbent_version", I), ("rule", T), ("reason", T), ("metrics", T),
-            ("incumbent_metrics", T), ("policy", T),
+            ("lineage", TEXT), ("version", INT), ("position", INT), ("adopted_at", TEXT), ("candidate_id", TEXT),
+            ("sha256", TEXT), ("incumbent_version", INT), ("rule", TEXT), ("reason", TEXT), ("metrics", TEXT),
+            ("incumbent_metrics", TEXT), ("policy", TEXT),
         ],
     ),
     "cl_best": (
         ("lineage", "position"),
-        [("lineage", T), ("position", I), ("at", T), ("version", I), ("sha256", T), ("cause", T), ("reason", T)],
+        [("lineage", TEXT), ("position", INT), ("at", TEXT), ("version", INT), ("sha256", TEXT), ("cause", TEXT),
+         ("reason", TEXT)],
     ),
     "cl_analyses": (
         ("analysis_id",),
         [
-            ("analysis_id", T), ("lineage", T), ("position", I), ("recorded_at", T), ("planner", T),
-            ("model", T), ("tokens_in", I), ("tokens_out", I), ("cost_usd", F),
+            ("analysis_id", TEXT), ("lineage", TEXT), ("position", INT), ("recorded_at", TEXT), ("planner", TEXT),
+            ("model", TEXT), ("tokens_in", INT), ("tokens_out", INT), ("cost_usd", FLOAT),
         ],
     ),
 }
@@ -80,8 +83,8 @@ def ddl(prefix: str) -> list[str]:
     for table, (pk, cols) in TABLES.items():
         body = ", ".join(f"{c} {t}" for c, t in cols)
         statements.append(f"CREATE TABLE IF NOT EXISTS {prefix}{table} ({body}, PRIMARY KEY ({', '.join(pk)}))")
-    for name, (table, cols) in INDEXES.items():
-        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {prefix}{table} ({', '.join(cols)})")
+    for name, (table, indexed) in INDEXES.items():
+        statements.append(f"CREATE INDEX IF NOT EXISTS {name} ON {prefix}{table} ({', '.join(indexed)})")
     return statements
 
 
@@ -110,6 +113,10 @@ class LedgerView(TrackingRecorder, ABC):
 
     def _upserts(self) -> dict[str, str]:
         return {table: upsert_sql(self.prefix, table, self.mark) for table in TABLES}
+
+    @abstractmethod
+    def create_table(self) -> None:
+        """Create the tracking table and the read models' tables where they do not exist yet."""
 
     @abstractmethod
     def write(self, changes: Changes, tracking: Tracking | None) -> None:
@@ -174,11 +181,11 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerView):
     mark = "%s"
 
     def __init__(self, datastore: PostgresDatastore, tracking_table_name: str = "ledger_view_tracking", **kwargs: Any):
-        from psycopg.sql import SQL
+        from psycopg.sql import SQL, Composed
 
         super().__init__(datastore, tracking_table_name=tracking_table_name, **kwargs)
         self.prefix = f'"{datastore.schema}".'
-        self.sql_create_statements.extend(SQL(s) for s in ddl(self.prefix))  # type: ignore[arg-type]
+        self.sql_create_statements.extend(Composed([SQL(s)]) for s in ddl(self.prefix))
         self.upserts = self._upserts()
 
     def write(self, changes: Changes, tracking: Tracking | None) -> None:

@@ -28,5 +28,5 @@ SLOW_SUITES = (
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         where = Path(str(item.fspath)).resolve().relative_to(TESTS).as_posix()
-        if any(where == suite or where.startswith(suite + "/") for suite in SLOW_SUITES):
+        if any(where == slow or where.startswith(slow + "/") for slow in SLOW_SUITES):
             item.add_marker(pytest.mark.slow)

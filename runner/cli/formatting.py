@@ -6,14 +6,17 @@ from typing import Any
 
 from rich.table import Table
 
+from domain.records import ComparableMetrics
+from projections.history import HistoryRow
+
 
 def fmt(value: Any, spec: str = ".2f", none: str = "-") -> str:
     return none if value is None else format(value, spec)
 
 
-def metrics_line(metrics: dict | None) -> str:
-    summary = (metrics or {}).get("summary") or {}
-    if not summary:
+def metrics_line(metrics: ComparableMetrics | None) -> str:
+    summary = metrics.get("summary") if metrics else None
+    if not metrics or not summary:
         return "no metrics"
     return (
         f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps), "
@@ -22,7 +25,7 @@ def metrics_line(metrics: dict | None) -> str:
     )
 
 
-def history_table(rows: list[dict], title: str) -> Table:
+def history_table(rows: list[HistoryRow], title: str) -> Table:
     table = Table(title=title)
     for name in ("#", "time", "planner", "vs", "q", "kbit/s", "ratio", "PSNR-Y", "decision"):
         table.add_column(name, justify="left" if name in ("time", "planner", "decision") else "right")

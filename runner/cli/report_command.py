@@ -8,22 +8,24 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
 from projections.report.curves import RdCurves
 from projections.report.page import render
 from projections.report.query import gather
+from projections.session import Session
 from projections.state import status as status_state
 from projections.state import version_position
 from runner.cli.options import JsonOption, LedgerOption, LineageOption
-from runner.cli.support import CommandError, errors, first_line, narrator, open_ledger, print_json
+from runner.cli.support import CommandError, Say, errors, first_line, narrator, open_ledger, print_json
 from runner.evaluation.reference_cache import REPORT_QUALITIES, rd_curves
 
 
-def build_report(session: Any, lineage: str, to: int | None = None, qualities: tuple[int, ...] = REPORT_QUALITIES, *,
-                 measure: bool = True, say=lambda text: None) -> tuple[str, dict]:
+def build_report(session: Session, lineage: str, to: int | None = None,
+                 qualities: tuple[int, ...] = REPORT_QUALITIES, *, measure: bool = True,
+                 say: Say = lambda text: None) -> tuple[str, dict]:
     """The page's HTML and a summary of what it shows (the --json document)."""
     from ledger.errors import SuiteMismatch
     from runner.evaluation.clips import InputError
@@ -112,7 +114,3 @@ def report(
                  for clip, rates in bd.items()]
         say(f"📄 Wrote {out} ({info['bytes'] // 1024} KiB): v{info['version']}, {info['candidates']} candidates"
             + (f"; BD-rate of v{info['version']} against {'; '.join(parts)}" if parts else ""))
-
-
-def register(app: typer.Typer) -> None:
-    app.command("report")(report)

@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from ledger.application import CodecLedger
 from ledger.errors import USER_ERRORS
 from runner.cli import container
 from runner.cli.options import (
@@ -25,6 +26,7 @@ from runner.cli.options import (
 )
 from runner.cli.support import CommandError, Narrator, console, errors, narrator, open_ledger, print_json
 from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
+from runner.planners.base import Planner, PlannerFailed
 from runner.sandbox.pipeline import Sandbox
 
 PLANNERS = ("offline", "claude", "replay")
@@ -39,10 +41,13 @@ def run(
     fps: Optional[float] = FpsOption,
     seed: int = typer.Option(0, "--seed", help="Seed of the offline planner's random choices."),
     workers: int = typer.Option(os.cpu_count() or 1, "--workers", min=1, help="Candidates tested in parallel."),
-    budget_usd: Optional[float] = typer.Option(None, "--budget-usd", min=0.0, help="Stop before the claude planner could spend more."),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0.0, help="Start no new round after this long."),
+    budget_usd: Optional[float] = typer.Option(None, "--budget-usd", min=0.0,
+                                               help="Stop before the claude planner could spend more."),
+    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", min=0.0,
+                                                help="Start no new round after this long."),
     model: Optional[str] = typer.Option(None, "--model", help="The claude planner's model."),
-    replay_from: Optional[str] = typer.Option(None, "--from", help="replay: a ledger (PATH or URL) or an exported JSONL of proposals."),
+    replay_from: Optional[str] = typer.Option(
+        None, "--from", help="replay: a ledger (PATH or URL) or an exported JSONL of proposals."),
     replay_lineage: str = typer.Option("default", "--from-lineage", help="replay: the lineage to replay from."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
@@ -50,7 +55,6 @@ def run(
 ) -> None:
     """Evolve the codec: plan, validate, test and decide candidates, recording every step."""
     from runner.evolution.loop import Evolution
-    from runner.planners.base import PlannerFailed
 
     say = narrator(quiet=as_json)
     with errors():
@@ -81,11 +85,11 @@ def run(
             else:
                 ended = f" ({summary.stopped})" if summary.stopped else ""
                 say(f"🏁 {summary.iterations} iterations{ended}: {len(summary.adopted)} adopted "
-                    f"{['v%d' % v for v in summary.adopted]}; best is now v{best['version']}")
+                    f"{[f'v{v}' for v in summary.adopted]}; best is now v{best['version']}")
 
 
 def _planner(name: str, *, seed: int, model: str | None, budget_usd: float | None, replay_from: str | None,
-             replay_lineage: str):
+             replay_lineage: str) -> Planner:
     if name == "offline":
         from runner.planners.offline.planner import OfflinePlanner
 
@@ -105,7 +109,8 @@ def compress(
     input_path: str = typer.Argument(..., metavar="INPUT", help="A video file or a folder of PNG frames."),
     output: Path = typer.Argument(..., help="The .clv file to write."),
     version: str = typer.Option("best", "--version", help="A recorded version number, or best."),
-    quality: Optional[int] = typer.Option(None, "--quality", min=0, max=100, help="Default: the version's matched quality."),
+    quality: Optional[int] = typer.Option(None, "--quality", min=0, max=100,
+                                          help="Default: the version's matched quality."),
     frames: Optional[int] = OneClipFramesOption,
     max_size: Optional[str] = OneClipMaxSizeOption,
     fps: Optional[float] = OneClipFpsOption,
@@ -131,13 +136,14 @@ def compress(
         header = container.Header(lineage=lineage, version=number, sha256=shown["sha256"], width=clip.width,
                                   height=clip.height, fps=clip.fps, frames=clip.count, quality=chosen_quality)
         container.write(output, header, result.payload)
+        size = output.stat().st_size
         report = {"output": str(output), "version": number, "sha256": shown["sha256"], "frames": clip.count,
-                  "quality": chosen_quality, "bytes": output.stat().st_size, "raw_bytes": clip.raw_bytes}
+                  "quality": chosen_quality, "bytes": size, "raw_bytes": clip.raw_bytes}
         if as_json:
             print_json(report)
         else:
             console.print(f"💾 {output}: {clip.count} frames with v{number} at quality {chosen_quality}, "
-                          f"{report['bytes']} bytes (raw {clip.raw_bytes}, ratio {clip.raw_bytes / report['bytes']:.1f})")
+                          f"{size} bytes (raw {clip.raw_bytes}, ratio {clip.raw_bytes / size:.1f})")
 
 
 def decompress(
@@ -174,7 +180,7 @@ def decompress(
             console.print(f"🎞️  {output}: {len(result.decoded)} frames decoded with v{header.version} ({written})")
 
 
-def _matched_quality(app, lineage: str, version: int) -> int:
+def _matched_quality(app: CodecLedger, lineage: str, version: int) -> int:
     record = app.lineage(lineage).version_record(version)
     quality = (record.get("metrics") or {}).get("quality")
     return 75 if quality is None else int(quality)

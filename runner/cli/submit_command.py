@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
+from typing import Optional, cast
 
 import typer
 
 from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
+from domain.records import AdoptionTestResult
 from ledger.store import parse_url, resolve_url
 from runner.cli.formatting import metrics_line
 from runner.cli.options import (
@@ -72,7 +73,9 @@ def submit(
                 lineage,
                 source,
                 validate=validate,
-                test=lambda src: test_candidate(src, suite, target_psnr_y=target, sandbox=sandbox),
+                # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
+                test=lambda src: cast(AdoptionTestResult,
+                                      test_candidate(src, suite, target_psnr_y=target, sandbox=sandbox)),
                 rationale=rationale,
                 planner=planner,
                 narration=Narrator(say, file_name=candidate.name),

@@ -10,14 +10,16 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, Callable, Iterator, NoReturn
+from typing import Any, NoReturn
 
 import typer
 from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from domain.candidate import ADOPTED, Candidate
+from domain.records import DecisionRecord
 from domain.verdict import OK
 from ledger.errors import USER_ERRORS, first_line
 from ledger.store import parse_url, resolve_url
@@ -47,11 +49,12 @@ def errors() -> Iterator[None]:
     """Turn every expected failure into one line on stderr and exit code 1."""
     from runner.evaluation.clips import InputError
 
+    one_line: tuple[type[Exception], ...] = (CommandError, NotInView, InputError, *USER_ERRORS)
     try:
         yield
     except typer.Exit:
         raise
-    except (CommandError, NotInView, InputError, *USER_ERRORS) as exc:
+    except one_line as exc:
         fail(first_line(exc))
     except PersistenceError as exc:
         fail(f"ledger store error: {first_line(exc)}")
@@ -111,9 +114,9 @@ class Narrator(Narration):
         self.say("❌ Not adopted")
 
     def decided(self, candidate: Candidate) -> None:
-        decision = candidate.decision or {}
-        metrics = decision.get("candidate_metrics") or {}
-        verdict = metrics.get("verdict") or {}
+        decision: DecisionRecord | dict[str, Any] = candidate.decision or {}
+        metrics = decision.get("candidate_metrics")
+        verdict = (metrics.get("verdict") if metrics else None) or {}
         if verdict.get("category") not in (None, OK):
             where = f" at frame {verdict['frame']}" if verdict.get("frame") is not None else ""
             self.say(f"💥 Test {verdict.get('category')}{where}{self._which(candidate)}: {verdict.get('message')}")

@@ -42,14 +42,17 @@ def rollback(
         if as_json:
             print_json(outcome.to_dict())
         elif outcome.recorded:
-            console.print(f"⏪ Rolled back: version {outcome.version} is the best again (was version {outcome.from_version})", highlight=False)
+            console.print(f"⏪ Rolled back: version {outcome.version} is the best again "
+                          f"(was version {outcome.from_version})", highlight=False)
         else:
             console.print(f"version {outcome.version} already is the best; nothing recorded", highlight=False)
 
 
 def replay(
     to: int = typer.Option(..., "--to", help="The version whose adoption to replay up to."),
-    from_events: bool = typer.Option(False, "--from-events", help="Rebuild the read models from the events up to that point instead of reading them as of it."),
+    from_events: bool = typer.Option(
+        False, "--from-events",
+        help="Rebuild the read models from the events up to that point instead of reading them as of it."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
@@ -66,7 +69,8 @@ def replay(
         metrics = (data["metrics"] or {}).get("summary") or {}
         console.print(
             f"as of position {data['position']}: best version {data['version']} ({str(data['sha256'])[:12]}), "
-            f"{fmt(metrics.get('kbps'), '.1f')} kbit/s, ratio {fmt(metrics.get('ratio'))}, PSNR-Y {fmt(metrics.get('psnr_y'))} dB; "
+            f"{fmt(metrics.get('kbps'), '.1f')} kbit/s, ratio {fmt(metrics.get('ratio'))}, "
+            f"PSNR-Y {fmt(metrics.get('psnr_y'))} dB; "
             f"{data['adopted']} of {data['decided']} decided candidates adopted",
             highlight=False,
         )
@@ -100,8 +104,8 @@ def export(
             if as_json:
                 print_json(report)
             else:
-                console.print(f"wrote the report of v{info['version']} ({info['candidates']} candidates, html) to {out}",
-                              highlight=False)
+                console.print(f"wrote the report of v{info['version']} ({info['candidates']} candidates, html) "
+                              f"to {out}", highlight=False)
             return
         position = None if to is None else version_position(session.view, lineage, to)
         data = full(session.view, lineage, position, source_of=session.app.source)

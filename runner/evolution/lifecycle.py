@@ -11,18 +11,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from domain.candidate import ADOPTED, DECLINED, PROPOSED, REJECTED, TESTED, Candidate
 from domain.ids import sha256_of
 from domain.lineage import Lineage
 from domain.policy import comparable
+from domain.records import AdoptionTestResult, DecisionRecord
 from ledger.application import CodecLedger
 from runner.evolution.narration import QUIET, Narration
 from runner.evolution.outcome import DUPLICATE, SubmitOutcome, bitrate_saving
 
-Validate = Callable[[str], list]  # source -> the reasons it is refused (empty: it passed)
-Test = Callable[[str], dict]  # source -> test_candidate's result
-TestAll = Callable[[list[str]], list[dict]]  # sources -> their results, in the same order
+Validate = Callable[[str], list[str]]  # source -> the reasons it is refused (empty: it passed)
+Test = Callable[[str], AdoptionTestResult]  # source -> test_candidate's result
+TestAll = Callable[[list[str]], list[AdoptionTestResult]]  # sources -> their results, in the same order
 
 DECIDED_EVENT = {ADOPTED: "CandidateAdopted", DECLINED: "CandidateDeclined"}
 
@@ -61,9 +63,9 @@ def finish(app: CodecLedger, lineage: str, candidates: Sequence[Candidate], *, v
             continue
         narration.reused(candidate, earlier)
         step.reused_from = str(earlier.id)
-        step.candidate = app.record_test(str(candidate.id), earlier.result, reused_from=step.reused_from)
+        step.candidate = app.record_test(str(candidate.id), earlier.test_result, reused_from=step.reused_from)
         step.recorded.append("CandidateTested")
-    for (step, _), result in zip(to_test, test_all([source for _, source in to_test])):
+    for (step, _), result in zip(to_test, test_all([source for _, source in to_test]), strict=True):
         step.candidate = app.record_test(str(step.candidate.id), result)
         step.tested = True
         step.recorded.append("CandidateTested")
@@ -105,7 +107,7 @@ def submit(app: CodecLedger, lineage: str, source: str, *, validate: Validate, t
         return SubmitOutcome(lineage=lineage, candidate_id=str(candidate.id), sha256=sha,
                              parent_version=candidate.parent_version, status=REJECTED, rule="validation",
                              reason=_rejection(candidate), reasons=list(candidate.reasons), recorded=recorded)
-    decision = candidate.decision or {}
+    decision: DecisionRecord | dict[str, Any] = candidate.decision or {}
     return SubmitOutcome(
         lineage=lineage,
         candidate_id=str(candidate.id),
@@ -130,7 +132,7 @@ def duplicate_outcome(app: CodecLedger, state: Lineage, sha: str) -> SubmitOutco
     decided against the current best. None when there is work to do (new, or recorded but unfinished)."""
     best = state.best
     if sha == best["sha256"]:
-        adopted = app.candidate(best["candidate_id"]).decision or {}
+        adopted: DecisionRecord | dict[str, Any] = app.candidate(best["candidate_id"]).decision or {}
         return SubmitOutcome(
             lineage=state.name,
             candidate_id=best["candidate_id"],
@@ -147,7 +149,7 @@ def duplicate_outcome(app: CodecLedger, state: Lineage, sha: str) -> SubmitOutco
     existing = app.find_candidate(state.name, sha, state.head)
     if existing is None or not existing.decided:
         return None
-    earlier = {"status": existing.status, **(existing.decision or {})}
+    earlier: dict[str, Any] = {"status": existing.status, **(existing.decision or {})}
     if existing.status == REJECTED:
         earlier.update(rule="validation", reason=_rejection(existing))
     detail = {
@@ -166,7 +168,7 @@ def duplicate_outcome(app: CodecLedger, state: Lineage, sha: str) -> SubmitOutco
         rule=earlier.get("rule"),
         reason=f"already submitted on version {state.head}: {detail}",
         reasons=list(existing.reasons),
-        metrics=comparable(existing.result),
+        metrics=None if existing.result is None else comparable(existing.result),
         incumbent_metrics=earlier.get("incumbent_metrics"),
         duplicate_of=_brief(earlier),
     )

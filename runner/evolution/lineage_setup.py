@@ -6,9 +6,11 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import cast
 
 from domain.lineage import Lineage
 from domain.policy import Policy
+from domain.records import AdoptionTestResult
 from domain.seed import SEED_SOURCE
 from ledger.application import CodecLedger
 from ledger.errors import LedgerError, SuiteMismatch
@@ -106,6 +108,8 @@ def open_lineage(app: CodecLedger, lineage: str, inputs: list[str], frames: int 
     policy = options.policy()
     say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): "
         "measuring version 0, the seed...")
-    seed_test = test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox)
+    # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
+    seed_test = cast(AdoptionTestResult,
+                     test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox))
     state = app.start_lineage(lineage, suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
     return state, suite, True

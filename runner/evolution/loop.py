@@ -14,16 +14,19 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any, cast
 
-from domain.candidate import ADOPTED, PENDING, PROPOSED, TESTED, Candidate
+from domain.candidate import PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
+from domain.records import AdoptionTestResult
 from domain.verdict import OK
+from projections.history import HistoryRow
 from projections.session import Session
 from runner.evaluation.clips import Suite
 from runner.evaluation.evaluator import test_candidate
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
-from runner.planners.base import Planner, PlannerContext, PlannerStopped, Proposal
+from runner.planners.base import Planner, PlannerContext, PlannerStopped, Proposal, RecentFailure
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
@@ -98,7 +101,7 @@ class Evolution:
         summary.proposed += 1
         return candidate
 
-    def _finish_interrupted(self, testers: "_Testers", summary: RunSummary) -> None:
+    def _finish_interrupted(self, testers: _Testers, summary: RunSummary) -> None:
         self.session.refresh()
         pending = [row for row in self._history() if row["decision"] == PENDING]
         candidates = [self.app.candidate(row["candidate_id"]) for row in pending]
@@ -108,11 +111,12 @@ class Evolution:
             self.narration.resuming(len(candidates))
             self._finish(candidates, testers, summary)
 
-    def _finish(self, candidates: list[Candidate], testers: "_Testers", summary: RunSummary) -> None:
+    def _finish(self, candidates: list[Candidate], testers: _Testers, summary: RunSummary) -> None:
         """Candidates of one round tested in parallel, then decided one at a time (runner/evolution/lifecycle.py)."""
         finished = finish(self.app, self.lineage, candidates, validate=validate, test_all=testers.test,
                           narration=self.narration)
-        summary.adopted += [done.candidate.decision["version"] for done in finished if done.candidate.status == ADOPTED]
+        versions = (done.candidate.adopted_version for done in finished)
+        summary.adopted += [version for version in versions if version is not None]
 
     # --- what the planner sees ---
 
@@ -123,19 +127,20 @@ class Evolution:
         self.session.refresh()
         view = self.session.view
         best = current_best(view, self.lineage, source_of=self.app.source)
+        assert best is not None, "a started lineage always has version 0"
         history = self._history()
         sources = {best["sha256"]: best["source"]}
         for sha in [version["sha256"] for version in versions(view, self.lineage)] + [row["sha256"] for row in history]:
             if sha not in sources:
                 sources[sha] = self.app.source(sha)
-        failures = [{"sha256": row["sha256"], "category": row["verdict"], "message": row["reason"]}
+        failures = [RecentFailure(sha256=row["sha256"], category=row["verdict"], message=row["reason"])
                     for row in history if row["verdict"] not in (None, OK)]
         return PlannerContext(
             lineage=self.lineage, iteration=cost(view, self.lineage)["analyses"],
             best_version=best["version"], best_source=best["source"], best_metrics=best["metrics"],
             policy=self.policy, history=history, recent_failures=failures[-10:], sources=sources)
 
-    def _history(self) -> list[dict]:
+    def _history(self) -> list[HistoryRow]:
         from projections.history import history
 
         return history(self.session.view, self.lineage)
@@ -156,27 +161,31 @@ class _Testers:
         self.sandbox: Sandbox | None = None
         self.pool: ProcessPoolExecutor | None = None
 
-    def __enter__(self) -> "_Testers":
+    def __enter__(self) -> _Testers:
         if self.workers > 1:
             self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.suite, self.target))
         else:
             self.sandbox = Sandbox()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self.pool is not None:
             self.pool.shutdown(cancel_futures=True)
         if self.sandbox is not None:
             self.sandbox.close()
 
-    def test(self, sources: list[str]) -> list[dict]:
+    def test(self, sources: list[str]) -> list[AdoptionTestResult]:
         if self.pool is not None:
             return list(self.pool.map(_test_in_worker, sources))
-        return [test_candidate(source, self.suite, target_psnr_y=self.target, sandbox=self.sandbox)
-                for source in sources]
+        return [_adoption_test(source, self.suite, self.target, self.sandbox) for source in sources]
 
 
-_worker: dict = {}
+def _adoption_test(source: str, suite: Suite, target: float, sandbox: Sandbox | None) -> AdoptionTestResult:
+    # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
+    return cast(AdoptionTestResult, test_candidate(source, suite, target_psnr_y=target, sandbox=sandbox))
+
+
+_worker: dict[str, Any] = {}  # this worker process's suite, target and warm sandbox
 
 
 def _start_worker(suite: Suite, target: float) -> None:
@@ -186,6 +195,6 @@ def _start_worker(suite: Suite, target: float) -> None:
     atexit.register(_worker["sandbox"].close)
 
 
-def _test_in_worker(source: str) -> dict:
-    return test_candidate(source, _worker["suite"], target_psnr_y=_worker["target"], sandbox=_worker["sandbox"])
+def _test_in_worker(source: str) -> AdoptionTestResult:
+    return _adoption_test(source, _worker["suite"], _worker["target"], _worker["sandbox"])
 

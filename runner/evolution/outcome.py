@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from domain.records import ComparableMetrics, DecisionRecord
 
 DUPLICATE = "duplicate"  # an outcome's status, besides a candidate's adopted / declined / rejected
 
@@ -19,8 +22,8 @@ class SubmitOutcome:
     rule: str | None = None
     reason: str = ""
     reasons: list[str] = field(default_factory=list)  # validation's, when rejected
-    metrics: dict | None = None  # the candidate's test, as the decision read it
-    incumbent_metrics: dict | None = None
+    metrics: ComparableMetrics | None = None  # the candidate's test, as the decision read it
+    incumbent_metrics: ComparableMetrics | None = None
     improvement: float | None = None  # fraction of bitrate saved against the incumbent
     tested: bool = False  # the evaluator ran for this submit (False for a duplicate or a reused test)
     reused_from: str | None = None  # candidate whose test result was reused (same source)
@@ -35,7 +38,7 @@ class SubmitOutcome:
         return {**asdict(self), "duplicate": self.duplicate}
 
 
-def bitrate_saving(decision: dict) -> float | None:
+def bitrate_saving(decision: DecisionRecord | dict[str, Any]) -> float | None:
     """The fraction of bitrate a decided candidate saves against its incumbent (0.25: 25% fewer bits),
     where both bitrates were measured."""
     mine = ((decision.get("candidate_metrics") or {}).get("summary") or {}).get("kbps")

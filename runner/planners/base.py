@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Protocol
+from typing import Protocol, TypedDict
 
 from domain.policy import Policy
+from domain.records import ComparableMetrics
+from projections.history import HistoryRow
+
+
+class RecentFailure(TypedDict):
+    """A candidate that failed its test or was rejected by validation, and why."""
+
+    sha256: str
+    category: str  # the verdict's category, or "rejected"
+    message: str | None  # the reason its decision recorded
 
 
 @dataclass(frozen=True)
@@ -16,10 +26,10 @@ class PlannerContext:
     iteration: int  # candidates proposed in this lineage so far
     best_version: int
     best_source: str
-    best_metrics: dict | None  # the incumbent's test summary at matched quality
+    best_metrics: ComparableMetrics | None  # what the incumbent was adopted on, at matched quality
     policy: Policy  # the lineage's: its quality target and the factors a candidate must beat the best by
-    history: list[dict] = field(default_factory=list)  # performance-history rows, oldest first
-    recent_failures: list[dict] = field(default_factory=list)  # {sha256, category, message}
+    history: list[HistoryRow] = field(default_factory=list)  # performance-history rows, oldest first
+    recent_failures: list[RecentFailure] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)  # sha256 -> source of every version and candidate
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 import anthropic
+from anthropic.types import ToolParam
 
 from domain.policy import Policy
 from runner.planners.base import PlannerContext, PlannerFailed, PlannerStopped, Proposal
@@ -25,7 +26,7 @@ MAX_TOKENS = 16000
 PRICES_PER_MILLION = {"opus": (5.0, 25.0), "sonnet": (3.0, 15.0), "haiku": (1.0, 5.0)}
 DEFAULT_PRICE = (5.0, 25.0)  # an unknown model is costed as the dearest family
 
-TOOL = {
+TOOL: ToolParam = {
     "name": "propose_codec",
     "description": "Propose the next candidate codec: your analysis of the results so far, the "
                    "change you are making and why, and the complete source of the new module.",
@@ -122,9 +123,9 @@ class ClaudePlanner:
             return Proposal(analysis=text[:20000], source=None, rationale="",
                             error="the reply held no propose_codec call", **accounting)
         arguments = calls[0].input if isinstance(calls[0].input, dict) else {}
-        analysis = arguments.get("analysis") if isinstance(arguments.get("analysis"), str) else text
-        rationale = arguments.get("rationale") if isinstance(arguments.get("rationale"), str) else ""
-        code = arguments.get("code")
+        analysis, rationale, code = (arguments.get(key) for key in ("analysis", "rationale", "code"))
+        analysis = analysis if isinstance(analysis, str) else text
+        rationale = rationale if isinstance(rationale, str) else ""
         error = None
         if response.stop_reason == "max_tokens":
             error = f"the reply was cut off at {tokens_out} tokens"

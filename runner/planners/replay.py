@@ -22,7 +22,7 @@ class ReplayPlanner:
         self.records, self.origin = records, origin
 
     @classmethod
-    def load(cls, origin: str, lineage: str = "default") -> "ReplayPlanner":
+    def load(cls, origin: str, lineage: str = "default") -> ReplayPlanner:
         if origin.endswith(".jsonl"):
             return cls(read_jsonl(Path(origin)), origin)
         return cls(records_from_ledger(origin, lineage), origin)
@@ -30,7 +30,8 @@ class ReplayPlanner:
     def propose(self, context: PlannerContext) -> Proposal:
         # The target lineage's own count of analyses says how far an interrupted replay got.
         if context.iteration >= len(self.records):
-            raise PlannerStopped(f"replay finished: all {len(self.records)} recorded proposals of {self.origin} were replayed")
+            raise PlannerStopped(
+                f"replay finished: all {len(self.records)} recorded proposals of {self.origin} were replayed")
         record = self.records[context.iteration]
         error = record.get("error")
         return Proposal(
@@ -48,7 +49,8 @@ def records_from_ledger(url: str, lineage: str) -> list[dict]:
     with open_session(parse_url(resolve_url(url)), refresh=False) as session:
         app = session.app
         app.lineage(lineage)  # a clear error for a lineage the ledger does not hold
-        analyses, proposed = [], {}
+        analyses: list[dict] = []
+        proposed: dict[str, dict] = {}  # analysis id -> the candidate proposed from it
         for event in app.stored_events(types=["AnalysisRecorded", "CandidateProposed"]):
             if event.get("lineage") != lineage:
                 continue
@@ -62,7 +64,8 @@ def records_from_ledger(url: str, lineage: str) -> list[dict]:
             text = analysis.get("text") or ""
             error = None
             if candidate is None:
-                error = text.rpartition("[no candidate: ")[2].rstrip("]") if "[no candidate: " in text else "no candidate"
+                marker = "[no candidate: "  # how the loop records a proposal without code
+                error = text.rpartition(marker)[2].rstrip("]") if marker in text else "no candidate"
             records.append({
                 "planner": analysis.get("planner"), "model": analysis.get("model"), "analysis": text,
                 "source": None if candidate is None else app.source(candidate["sha256"]),

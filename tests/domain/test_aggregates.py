@@ -89,7 +89,8 @@ def test_events_survive_the_store_unchanged():
     """Through eventsourcing's mapper (JSON transcoding) and back: the same aggregate state."""
     app = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"})
     lineage, seed = started()
-    analysis = Analysis(lineage="main", key="k", planner="claude", model="m", text="t", tokens_in=3, tokens_out=4, cost_usd=0.5)
+    analysis = Analysis(lineage="main", key="k", planner="claude", model="m", text="t", tokens_in=3, tokens_out=4,
+                        cost_usd=0.5)
     app.save(lineage, seed, analysis)
     assert app.repository.get(lineage.id) == lineage
     assert app.repository.get(seed.id) == seed

@@ -79,7 +79,8 @@ def tiny_suite():
 
 
 def suite_record(suite) -> dict:
-    return {"name": suite.name, "hash": suite.content_hash, "description": suite.describe(), "inputs": [], "options": {}}
+    return {"name": suite.name, "hash": suite.content_hash, "description": suite.describe(), "inputs": [],
+            "options": {}}
 
 
 class Recorded:
@@ -215,7 +216,8 @@ def run_ops(session, suite, results, ops, lineage: str = "default") -> list[dict
             versions = len(app.lineage(lineage).versions)
             app.rollback(lineage, op[1] % versions, f"rollback {op[1]}")
         elif op[0] == "analysis":
-            app.record_analysis(lineage, planner="claude", model="m", text=f"thought {op[1]}", tokens_in=op[1], tokens_out=2 * op[1], cost_usd=op[1] / 1000)
+            app.record_analysis(lineage, planner="claude", model="m", text=f"thought {op[1]}", tokens_in=op[1],
+                                tokens_out=2 * op[1], cost_usd=op[1] / 1000)
     state = app.lineage(lineage)
     assert all(sha256_of(app.source(v["sha256"])) == v["sha256"] for v in state.versions)
     return [{"version": v["version"], "sha256": v["sha256"]} for v in state.versions]

@@ -197,7 +197,8 @@ def test_analyses_are_recorded_once_per_key_and_linked(sqlite_url, suite, result
     with open_ledger(sqlite_url) as s:
         app = s.app
         start(s, suite, results)
-        aid = app.record_analysis("default", planner="claude", model="sonnet", text="try DCT", tokens_in=10, tokens_out=20, cost_usd=0.25, key="r1")
+        aid = app.record_analysis("default", planner="claude", model="sonnet", text="try DCT", tokens_in=10,
+                                  tokens_out=20, cost_usd=0.25, key="r1")
         assert app.record_analysis("default", planner="claude", text="try DCT", key="r1") == aid
         out = submit(app, tester, "dct", planner="claude", model="sonnet", analysis_id=aid)
         why = app.why("default", out.version)
@@ -216,19 +217,20 @@ def test_events_hold_only_plain_json(sqlite_url, suite, results, tester):
         for _, _, _, topic, state in all_rows(s.app):
             data = json.loads(state)
             assert set(data) - {"timestamp"} and data["timestamp"]["_type_"] == "datetime_iso"
+            _assert_plain_json({k: v for k, v in data.items() if k != "timestamp"}, topic)
 
-            def walk(value):
-                if isinstance(value, dict):
-                    assert "_type_" not in value, (topic, value)
-                    for v in value.values():
-                        walk(v)
-                elif isinstance(value, list):
-                    for v in value:
-                        walk(v)
-                else:
-                    assert value is None or isinstance(value, (str, int, float, bool))
 
-            walk({k: v for k, v in data.items() if k != "timestamp"})
+def _assert_plain_json(value, topic):
+    """value is made of JSON types only, with no transcoder object ({"_type_": ...}) in it; topic names its event."""
+    if isinstance(value, dict):
+        assert "_type_" not in value, (topic, value)
+        for v in value.values():
+            _assert_plain_json(v, topic)
+    elif isinstance(value, list):
+        for v in value:
+            _assert_plain_json(v, topic)
+    else:
+        assert value is None or isinstance(value, (str, int, float, bool))
 
 
 def test_a_seed_that_fails_cannot_start_a_lineage(sqlite_url, suite, results):

@@ -74,7 +74,8 @@ def test_done_when_scenario_on_the_default_suite(tmp_path):
 
     why = as_json("why", "2", "--ledger", url)
     assert why["incumbent_version"] == 1 and why["rule"] == "bitrate" and "version 1's" in why["reason"]
-    assert {"version", "candidate_sha256", "rule", "reason", "candidate_metrics", "incumbent_metrics", "incumbent_version"} <= set(why)
+    assert {"version", "candidate_sha256", "rule", "reason", "candidate_metrics", "incumbent_metrics",
+            "incumbent_version"} <= set(why)
     assert why["candidate_metrics"]["summary"]["kbps"] < why["incumbent_metrics"]["summary"]["kbps"]
     assert "rule: bitrate" in ok("why", "2", "--ledger", url).stdout
 
@@ -115,11 +116,13 @@ def test_the_console_script_is_wired(tmp_path):
     """`codec-ledger` as installed: the commands are there, and an error is one line and exit 1."""
     env_url = str(tmp_path / "none.db")
     proc = subprocess.run(
-        [sys.executable, "-m", "runner.cli", "status", "--ledger", env_url], capture_output=True, text=True, cwd=ROOT, timeout=120
+        [sys.executable, "-m", "runner.cli", "status", "--ledger", env_url], capture_output=True, text=True, cwd=ROOT,
+        timeout=120,
     )
     assert proc.returncode == 1 and proc.stderr.strip().startswith("error: no ledger at")
     assert not Path(env_url).exists()
-    help_text = subprocess.run([sys.executable, "-m", "runner.cli", "--help"], capture_output=True, text=True, cwd=ROOT, timeout=120).stdout
+    help_text = subprocess.run([sys.executable, "-m", "runner.cli", "--help"], capture_output=True, text=True, cwd=ROOT,
+                               timeout=120).stdout
     for name in ("submit", "status", "history", "why", "show", "rollback", "replay", "export", "events"):
         assert name in help_text
 
@@ -143,9 +146,11 @@ def test_a_lineage_keeps_its_suite_on_postgresql(tiny_input, tmp_path):
         pytest.skip("PostgreSQL is not reachable")
     url, schema = pg_schema_url()
     try:
-        first = as_json("submit", EXAMPLES / "zlib_lossless.py", "--input", tiny_input, "--lineage", "tiny", "--ledger", url)
+        first = as_json("submit", EXAMPLES / "zlib_lossless.py", "--input", tiny_input, "--lineage", "tiny",
+                        "--ledger", url)
         assert first["status"] == "adopted" and first["lineage_started"]["version"] == 0
-        second = as_json("submit", EXAMPLES / "dct_codec.py", "--lineage", "tiny", "--ledger", url)  # its suite, reloaded
+        # its suite, reloaded
+        second = as_json("submit", EXAMPLES / "dct_codec.py", "--lineage", "tiny", "--ledger", url)
         assert second["status"] == "adopted" and second["version"] == 2
         other = tmp_path / "other"
         other.mkdir()
@@ -156,7 +161,8 @@ def test_a_lineage_keeps_its_suite_on_postgresql(tiny_input, tmp_path):
         count = event_count(url)
         message = fails("submit", EXAMPLES / "jpeg_imencode.py", "--input", other, "--lineage", "tiny", "--ledger", url)
         assert "was started on suite" in message
-        assert fails("submit", EXAMPLES / "jpeg_imencode.py", "--target-psnr", "40", "--lineage", "tiny", "--ledger", url)
+        assert fails("submit", EXAMPLES / "jpeg_imencode.py", "--target-psnr", "40", "--lineage", "tiny",
+                     "--ledger", url)
         assert event_count(url) == count
         assert as_json("status", "--lineage", "tiny", "--ledger", url)["version"] == 2
         assert "no lineage 'default'" in fails("status", "--ledger", url)

@@ -153,7 +153,8 @@ def assert_figures(page: Page, data: dict) -> None:
     assert len(page.rows("data-version")) == data["versions"]
     for planner, counts in data["per_planner"].items():
         cell = [a for t, a in page.tags if t == "td" and a.get("data-planner") == planner]
-        assert len(cell) == 1 and (cell[0]["data-value"] or None) == (None if counts["rate"] is None else repr(counts["rate"]))
+        rate = None if counts["rate"] is None else repr(counts["rate"])
+        assert len(cell) == 1 and (cell[0]["data-value"] or None) == rate
     for ident in SECTIONS:
         assert ident in page.elements, ident
 
@@ -192,7 +193,8 @@ def _page(session, position=None, rd=None, to=None) -> tuple[Page, dict]:
 
 
 def _ladder(qualities, kbps: float, psnr: float) -> list[dict]:
-    return [{"quality": q, "kbps": kbps * (1 + i), "psnr_y": psnr + 3 * i, "success": True} for i, q in enumerate(qualities)]
+    return [{"quality": q, "kbps": kbps * (1 + i), "psnr_y": psnr + 3 * i, "success": True}
+            for i, q in enumerate(qualities)]
 
 
 # what runner.evaluation.reference_cache.rd_curves hands the renderer, with a failed point and a hostile clip name
@@ -246,7 +248,8 @@ def test_the_figures_on_the_page_are_the_projections_now_and_as_of_a_version(led
 
 def test_the_rd_section_shows_the_bd_rates_handed_in(ledger):
     page, _ = _page(ledger, rd=RD)
-    cells = {(a["data-clip"], a["data-codec"]): a["data-value"] for t, a in page.tags if t == "td" and "data-codec" in a}
+    cells = {(a["data-clip"], a["data-codec"]): a["data-value"]
+             for t, a in page.tags if t == "td" and "data-codec" in a}
     assert cells == {("pattern<1>", "jpeg"): "-31.25", ("pattern<1>", "webp"): "", ("pattern<1>", "x264"): "412.5"}
     assert "-31.2%" in page.elements["bd-rates"]["text"] and "n/a" in page.elements["bd-rates"]["text"]
     assert "rd-missing" not in page.elements

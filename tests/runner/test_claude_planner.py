@@ -1,4 +1,5 @@
-"""The claude planner through the real anthropic SDK, with an httpx mock transport (httpx2, the SDK's HTTP client) for the API."""
+"""The claude planner through the real anthropic SDK, with an httpx mock transport (httpx2, the SDK's HTTP client)
+for the API."""
 
 import json
 from pathlib import Path

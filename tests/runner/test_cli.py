@@ -26,7 +26,8 @@ def small_video(tmp_path_factory):
         stream.width, stream.height, stream.pix_fmt = 96, 64, "yuv420p"
         for index in range(8):
             x = (np.arange(96)[None, :] + 4 * index) % 256
-            frame = np.dstack([np.broadcast_to(x, (64, 96)), np.full((64, 96), 80), np.broadcast_to(np.arange(64)[:, None] * 3, (64, 96))])
+            frame = np.dstack([np.broadcast_to(x, (64, 96)), np.full((64, 96), 80),
+                               np.broadcast_to(np.arange(64)[:, None] * 3, (64, 96))])
             video_frame = av.VideoFrame.from_ndarray(frame.astype(np.uint8), format="bgr24")
             container.mux(stream.encode(video_frame))
         container.mux(stream.encode())
@@ -48,7 +49,8 @@ def test_evaluate_json_shape(small_video):
 
 
 def test_evaluate_reports_a_broken_candidate_as_a_verdict(small_video):
-    result = run("evaluate", "tests/candidates/crash_exception.py", "--input", str(small_video), "--quality", "50", "--json")
+    result = run("evaluate", "tests/candidates/crash_exception.py", "--input", str(small_video), "--quality", "50",
+                 "--json")
     assert result.returncode == 2
     assert json.loads(result.stdout)["verdict"]["category"] == "failed"
 
@@ -64,7 +66,8 @@ def test_baselines_json_shape_and_x264_ahead_of_jpeg():
 
 @pytest.mark.parametrize("make_input, fragment", [
     (lambda tmp: tmp / "missing.mp4", "missing.mp4"),
-    (lambda tmp: (tmp / "corrupt.mp4").write_bytes(np.random.default_rng(1).bytes(4000)) and tmp / "corrupt.mp4", "corrupt.mp4"),
+    (lambda tmp: (tmp / "corrupt.mp4").write_bytes(np.random.default_rng(1).bytes(4000)) and tmp / "corrupt.mp4",
+     "corrupt.mp4"),
     (lambda tmp: (tmp / "empty").mkdir() or tmp / "empty", "empty"),
 ])
 def test_bad_input_is_one_line_naming_the_file(tmp_path, make_input, fragment):

@@ -49,7 +49,7 @@ def write_video(path, frames: np.ndarray, fps: float, codec: str, pix_fmt: str =
 
 
 def mean_psnr_y(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.mean([psnr_y(x, y) for x, y in zip(a, b)]))
+    return float(np.mean([psnr_y(x, y) for x, y in zip(a, b, strict=True)]))
 
 
 def assert_one_line_naming(exc: pytest.ExceptionInfo, name: str) -> None:
@@ -82,7 +82,8 @@ def test_default_suite_contents(suite):
     noise = suite.clip("noise").frames
     assert noise.std() > 70 and not np.array_equal(noise[0], noise[1])
     pattern = suite.clip("moving_pattern").frames
-    assert pattern.shape[0] >= 8 and all(not np.array_equal(a, b) for a, b in zip(pattern[:-1], pattern[1:]))
+    assert pattern.shape[0] >= 8
+    assert all(not np.array_equal(a, b) for a, b in zip(pattern[:-1], pattern[1:], strict=True))
 
 
 def test_default_suite_is_deterministic(suite):
@@ -90,7 +91,7 @@ def test_default_suite_is_deterministic(suite):
     assert fresh is not suite
     assert fresh.content_hash == suite.content_hash
     assert len(suite.content_hash) == 64
-    for a, b in zip(suite.clips, fresh.clips):
+    for a, b in zip(suite.clips, fresh.clips, strict=True):
         assert np.array_equal(a.frames, b.frames)
 
 
@@ -107,7 +108,7 @@ def test_bikes_starts_at_the_scene_cut(suite):
         return float(np.abs(a.astype(np.float64) - b).mean())
 
     across = change(whole[start - 1], whole[start])
-    within = max(change(a, b) for a, b in zip(bikes[:-1], bikes[1:]))
+    within = max(change(a, b) for a, b in zip(bikes[:-1], bikes[1:], strict=True))
     assert across > 40 and across > 5 * within
     assert scene_cut(whole, min_after=30) == start
 

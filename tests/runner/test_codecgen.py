@@ -119,7 +119,7 @@ def test_mutate_changes_active_genes_and_is_deterministic():
         chain1.append(mutate(chain1[-1], rng1))
         chain2.append(mutate(chain2[-1], rng2))
     assert chain1 == chain2
-    for parent, child in zip(chain1, chain1[1:]):
+    for parent, child in zip(chain1, chain1[1:], strict=False):
         changed = changed_genes(parent, child)
         assert changed, "a mutation always changes something"
         assert set(changed) <= set(active_genes(parent)) | set(active_genes(child))
@@ -216,7 +216,7 @@ def _round_trip(source: str, frames: np.ndarray, quality: int):
         out = dec["decompress_video_frame"](data, i, dict(config))
         assert isinstance(out, np.ndarray) and out.dtype == np.uint8 and out.shape == frame.shape
         # the encoder's reference for the next frame is exactly what the decoder holds
-        for a, b in zip(enc["STATE"]["ref"], dec["STATE"]["ref"]):
+        for a, b in zip(enc["STATE"]["ref"], dec["STATE"]["ref"], strict=True):
             assert np.array_equal(a, b)
         sizes.append(len(data))
         psnrs.append(_psnr_y(frame, out))
@@ -286,7 +286,7 @@ def test_decoder_restarts_at_frame_zero():
     second = [enc["compress_video_frame"](f, i, config) for i, f in enumerate(frames)]
     assert first == second
     outs = [dec["decompress_video_frame"](d, i, config) for run in (first, second) for i, d in enumerate(run)]
-    assert all(np.array_equal(a, b) for a, b in zip(outs[:3], outs[3:]))
+    assert all(np.array_equal(a, b) for a, b in zip(outs[:3], outs[3:], strict=True))
 
 
 def test_decoder_reads_the_quality_from_the_bytes():
@@ -297,4 +297,4 @@ def test_decoder_reads_the_quality_from_the_bytes():
     _, dec2 = _modules(render(ROUND_TRIP_GENOMES[2]))
     a = [dec["decompress_video_frame"](d, i, config) for i, d in enumerate(data)]
     b = [dec2["decompress_video_frame"](d, i, dict(config, quality=10)) for i, d in enumerate(data)]
-    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert all(np.array_equal(x, y) for x, y in zip(a, b, strict=True))

@@ -105,7 +105,8 @@ def test_bad_input_to_run_is_one_line_and_leaves_the_ledger_unchanged(tmp_path):
         (["run", "--planner", "replay", "--from", str(tmp_path / "nothing.jsonl")], "nothing.jsonl"),
     ]
     for args, fragment in cases:
-        result = subprocess.run(command(*args, "--ledger", str(db)), cwd=ROOT, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(command(*args, "--ledger", str(db)), cwd=ROOT, capture_output=True, text=True,
+                                timeout=300)
         lines = result.stderr.strip().splitlines()
         assert result.returncode != 0 and len(lines) == 1 and fragment in lines[0], (args, result.stderr)
         assert stored(db) == []

@@ -47,7 +47,8 @@ def count(db: Path, topic: str) -> int:
         return 0
     try:
         with sqlite3.connect(db, timeout=5) as connection:
-            return connection.execute("SELECT COUNT(*) FROM stored_events WHERE topic LIKE ?", (f"%{topic}",)).fetchone()[0]
+            query = "SELECT COUNT(*) FROM stored_events WHERE topic LIKE ?"
+            return connection.execute(query, (f"%{topic}",)).fetchone()[0]
     except sqlite3.OperationalError:
         return 0
 
@@ -134,7 +135,8 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
         status, body = replies.pop(0)
         return httpx2.Response(status, json=body, headers={"retry-after-ms": "1"})
 
-    client = anthropic.Anthropic(api_key="sk-test", max_retries=2, http_client=httpx2.Client(transport=httpx2.MockTransport(api)))
+    client = anthropic.Anthropic(api_key="sk-test", max_retries=2,
+                                 http_client=httpx2.Client(transport=httpx2.MockTransport(api)))
     with open_session(str(tmp_path / "ledger.db"), create=True) as session:
         with Sandbox() as sandbox:
             state, suite, _ = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(),
@@ -187,7 +189,7 @@ def test_compress_then_decompress_gives_the_frames_the_evaluator_measured(evolve
     with Sandbox() as sandbox:
         measured = sandbox.run(source, clip.frames, clip_config(clip, compressed["quality"]))
     assert len(decoded) == clip.count
-    assert all(np.array_equal(a, b) for a, b in zip(decoded, measured.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(decoded, measured.decoded, strict=True))
 
 
 def test_decompress_refuses_a_stream_the_ledger_does_not_hold(evolved, tmp_path):

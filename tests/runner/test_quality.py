@@ -81,7 +81,7 @@ def test_more_noise_means_lower_scores(frame):
     for sigma in (2, 8, 24):
         noisy = np.clip(frame + rng.normal(0, sigma, frame.shape), 0, 255).astype(np.uint8)
         scores.append((psnr_y(frame, noisy), psnr_bgr(frame, noisy), ssim_y(frame, noisy)))
-    for (p1, b1, s1), (p2, b2, s2) in zip(scores, scores[1:]):
+    for (p1, b1, s1), (p2, b2, s2) in zip(scores, scores[1:], strict=False):
         assert p1 > p2 and b1 > b2 and s1 > s2
     assert all(s < 1.0 for _, _, s in scores)
     assert scores[-1][2] < 0.8

@@ -56,7 +56,7 @@ def test_jpeg_through_point_metrics_matches_a_hand_measurement(bikes):
     kbps = total * 8 / (30 / 25) / 1000
     y_weights = np.array([0.114, 0.587, 0.299])
     per_frame = []
-    for src, dec in zip(bikes.frames, decoded):
+    for src, dec in zip(bikes.frames, decoded, strict=True):
         err = src.astype(np.float64) @ y_weights - dec.astype(np.float64) @ y_weights
         per_frame.append(10 * math.log10(255**2 / np.mean(err**2)))
     assert point["bytes"] == total

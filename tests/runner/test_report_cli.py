@@ -200,7 +200,8 @@ def test_the_report_renders_in_headless_chromium(report, built, tmp_path):
     out, info = report
     url = out.resolve().as_uri()
     shot = tmp_path / "report.png"
-    drawn = _chromium(f"--user-data-dir={tmp_path / 'profile-1'}", f"--screenshot={shot}", "--window-size=1280,2400", url)
+    drawn = _chromium(f"--user-data-dir={tmp_path / 'profile-1'}", f"--screenshot={shot}", "--window-size=1280,2400",
+                      url)
     assert drawn.returncode == 0, drawn.stderr[-2000:]
     assert _page_messages(drawn.stderr) == []
     image = cv2.imread(str(shot))

@@ -12,8 +12,11 @@ carries on as if never interrupted.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 
 from domain.ids import sha256_of
+from domain.records import MetricFigures
+from projections.history import HistoryRow
 from runner.planners.base import PlannerContext, Proposal
 from runner.planners.offline.genome import (
     PRIOR_WEIGHTS,
@@ -37,7 +40,8 @@ class OfflinePlanner:
         rng = random.Random(f"offline:{self.seed}:{context.iteration}")
         genomes = _genomes_in(context)
         tried = {row["sha256"] for row in context.history} | set(context.sources)
-        best = genomes.get(_sha_of_version(context, context.best_version))
+        best_sha = _sha_of_version(context, context.best_version)
+        best = None if best_sha is None else genomes.get(best_sha)
         weights, notes = gene_weights(context.history, genomes, context)
         for _ in range(50):
             child, how = self._vary(best, genomes, context, weights, rng)
@@ -76,9 +80,9 @@ class OfflinePlanner:
         return child, f"mutation of v{context.best_version}: {_changes(best, child)}"
 
 
-def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
+def gene_weights(history: Sequence[HistoryRow], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
     """Per gene, how much changing it has helped: 1 to start, more for each gain, less for losses."""
-    by_version = {int(v): sha for sha, v in _versions(context).items()}
+    by_version = {version: sha for sha, version in _versions(context).items()}
     score = dict(PRIOR_WEIGHTS)
     notes = []
     for row in history:
@@ -97,24 +101,30 @@ def gene_weights(history: list[dict], genomes: dict, context: PlannerContext) ->
     return dict(score), notes
 
 
-def _gain(row: dict, context: PlannerContext) -> float:
+def _gain(row: HistoryRow, context: PlannerContext) -> float:
     if row.get("decision") == "adopted":
         return 2.0
     if not row.get("success"):
         return -0.5
-    incumbent = _incumbent_kbps(row, context)
-    if incumbent and row.get("kbps"):
-        return max(-0.5, min(1.0, (incumbent - row["kbps"]) / incumbent * 5))
+    incumbent, kbps = _incumbent_kbps(row, context), row.get("kbps")
+    if incumbent and kbps:
+        return max(-0.5, min(1.0, (incumbent - kbps) / incumbent * 5))
     return -0.2
 
 
-def _incumbent_kbps(row: dict, context: PlannerContext) -> float | None:
+def _incumbent_kbps(row: HistoryRow, context: PlannerContext) -> float | None:
     for other in context.history:
         if other.get("decision") == "adopted" and other.get("version") == row.get("tested_against"):
             return other.get("kbps")
-    if row.get("tested_against") == context.best_version and context.best_metrics:
-        return (context.best_metrics.get("summary") or {}).get("kbps")
+    summary = _best_summary(context)
+    if row.get("tested_against") == context.best_version and summary is not None:
+        return summary.get("kbps")
     return None
+
+
+def _best_summary(context: PlannerContext) -> MetricFigures | None:
+    """The figures the best was adopted on, where it has them."""
+    return context.best_metrics.get("summary") if context.best_metrics else None
 
 
 def _genomes_in(context: PlannerContext) -> dict[str, Genome]:
@@ -133,7 +143,7 @@ def genome_of(source: str) -> Genome | None:
     return genome if genome is not None and render(genome) == source else None
 
 
-def _versions(context: PlannerContext) -> dict[str, int]:
+def _versions(context: PlannerContext) -> dict[str, int | None]:
     """sha256 -> version, for the versions the history shows (and the best)."""
     out = {row["sha256"]: row["version"] for row in context.history if row.get("decision") == "adopted"}
     return out
@@ -151,11 +161,11 @@ def _sha_of_version(context: PlannerContext, version: int) -> str | None:
 
 def _runners_up(context: PlannerContext, genomes: dict, best: Genome) -> list[Genome]:
     """Successful candidates of ours other than the best, smallest bitrate first."""
-    rows = [row for row in context.history if row.get("success") and row["sha256"] in genomes and row.get("kbps")]
-    rows.sort(key=lambda row: row["kbps"])
-    out = []
-    for row in rows:
-        genome = genomes[row["sha256"]]
+    measured = [(kbps, row["sha256"]) for row in context.history
+                if row.get("success") and row["sha256"] in genomes and (kbps := row.get("kbps"))]
+    out: list[Genome] = []
+    for _, sha in sorted(measured, key=lambda pair: pair[0]):
+        genome = genomes[sha]
         if genome != best and genome not in out:
             out.append(genome)
     return out
@@ -163,12 +173,12 @@ def _runners_up(context: PlannerContext, genomes: dict, best: Genome) -> list[Ge
 
 def _near_misses(context: PlannerContext, genomes: dict, best: Genome) -> list[Genome]:
     """Children of the best that were smaller at matched quality but not by enough to be adopted."""
-    best_kbps = ((context.best_metrics or {}).get("summary") or {}).get("kbps")
-    rows = [row for row in context.history
-            if row.get("tested_against") == context.best_version and row.get("success") and row["sha256"] in genomes
-            and best_kbps and row.get("kbps") and row["kbps"] < best_kbps]
-    rows.sort(key=lambda row: row["kbps"])
-    return [genomes[row["sha256"]] for row in rows if genomes[row["sha256"]] != best]
+    summary = _best_summary(context)
+    best_kbps = summary.get("kbps") if summary else None
+    measured = [(kbps, row["sha256"]) for row in context.history
+                if row.get("tested_against") == context.best_version and row.get("success") and row["sha256"] in genomes
+                and best_kbps and (kbps := row.get("kbps")) and kbps < best_kbps]
+    return [genomes[sha] for _, sha in sorted(measured, key=lambda pair: pair[0]) if genomes[sha] != best]
 
 
 def _changes(parent: Genome, child: Genome) -> str:
@@ -176,7 +186,7 @@ def _changes(parent: Genome, child: Genome) -> str:
 
 
 def _analysis(context: PlannerContext, best: Genome | None, weights: dict, notes: list[str], how: str) -> str:
-    summary = (context.best_metrics or {}).get("summary") or {}
+    summary = _best_summary(context)
     lines = [f"Iteration {context.iteration + 1}. The best is v{context.best_version}"
              + (f" ({best.summary()})" if best else " (not one of the offline planner's codecs)")
              + (f": {summary.get('kbps')} kbit/s at PSNR-Y {summary.get('psnr_y')} dB." if summary else ".")]
