@@ -2,19 +2,19 @@
 
 Two warm fork servers (runner/sandbox/fork_server.py), one for encoding and one for decoding,
 each under its own bubblewrap instance; each candidate role runs in a fresh child of its
-server, which adds resource limits, Landlock, seccomp and an audit-hook tripwire. The
-encoder and the decoder never share a process or a namespace: the decoder sees only the
-bytes, frame by frame, in order.
+server, which adds resource limits, Landlock, seccomp and an audit-hook tripwire, and talks
+to the host over a job link of its own. The encoder and the decoder never share a process or
+a namespace: the decoder sees only the bytes, frame by frame, in order.
 
 The two roles work at once: each frame's bytes go to the decoder as soon as the encoder
 returns them, so a run takes about as long as the slower role, not both in turn. Where a
 run fails, the verdict is that of the earliest frame that did not round-trip, whichever
 role noticed first. A server whose child did not finish its job cleanly is restarted
-before its next job: it could have left the pipe in the middle of a message.
+before its next job.
 
 Nothing a candidate does reaches the host as an exception or a hang: replies are read
-with deadlines, every size is checked, and a deadline that passes kills the whole
-process tree.
+with deadlines (per frame, and per run for the whole clip), every size is checked, and a
+deadline that passes kills the whole process tree.
 """
 
 from __future__ import annotations
@@ -28,8 +28,9 @@ import numpy as np
 
 from domain.verdict import FAILED, OK, OOM, REJECTED, TIMEOUT, VIOLATION, Verdict
 from runner.sandbox.codec_runner import RunResult, run_twice
-from runner.sandbox.fork_server import ForkServer, Layers, Limits, Stopped, json_or_empty
+from runner.sandbox.fork_server import ForkServer, Layers, Limits
 from runner.sandbox.inside import protocol
+from runner.sandbox.job_link import JobLink, Stopped, json_or_empty
 from runner.sandbox.validation import validate
 
 _SIGNAL_VERDICTS: dict[int, tuple[str, str]] = {
@@ -96,12 +97,12 @@ class Sandbox:
 
     @staticmethod
     def _ready(servers: list[ForkServer]) -> None:
-        """Every server running, with no earlier child still winding down; both start at once."""
+        """Every server running, the earlier child gone, a fresh one waiting; both start at once."""
         for server in servers:
             server.settle()
             server.launch()
         for server in servers:
-            server.await_hello()
+            server.await_child()
 
     def _verdict(self, verdict: Verdict) -> Verdict:
         return Verdict(verdict.category, verdict.message, verdict.frame, self.isolation)
@@ -112,6 +113,7 @@ class _Role:
     """One role's side of a run: what it still owes and how long it has worked."""
 
     server: ForkServer
+    link: JobLink = field(init=False)  # the job link of this run's child, once it has the job
     owed: int = 0  # replies due: READY, then one RESULT per frame it was given
     ready: bool = False
     results: int = 0
@@ -148,24 +150,28 @@ class _Run:
         self.roles = [role for role in (self.encoder, self.decoder) if role is not None]
         self.result = RunResult(Verdict(OK))
         self.payload: list[bytes] = []
+        self.deadline = 0.0  # the run's wall-clock budget ends here
 
     def execute(self, source: str) -> RunResult:
         now = time.monotonic()
+        self.deadline = now + self.limits.run_seconds
         for role in self.roles:
-            role.server.send_job(source, self.config)
+            role.link = role.server.send_job(source, self.config)
             role.owe(1, now)
         first = self.encoder or self.decoder
         if not self.encoder:
             self.result.sizes = [len(data) for data in self.inputs]
         for index, item in enumerate(self.inputs):
             body = np.ascontiguousarray(item, np.uint8).reshape(-1) if self.encoder else item
-            first.server.send(protocol.FRAME, protocol.INDEX.pack(index), body)
-        first.server.send(protocol.END)
+            first.link.send(protocol.FRAME, protocol.INDEX.pack(index), body)
+        first.link.send(protocol.END)
         first.owe(self.count, now)
         while not self._finished():
             self._step()
         for role in self.roles:
-            if role.failure is not None or role.results < self.count:
+            if role.failure is None and self._complete(role):
+                role.server.finish_job()
+            else:
                 role.server.stop()  # it may have stopped mid-message: the next job gets a fresh one
         self.result.verdict = self._verdict()
         self.result.layers = self.decoder.layers
@@ -175,6 +181,9 @@ class _Run:
         if not self.result.verdict.ok:
             self.result.decoded = []
         return self.result
+
+    def _complete(self, role: _Role) -> bool:
+        return role.results == self.count and role.owed == 0
 
     def _finished(self) -> bool:
         encoder, decoder = self.encoder, self.decoder
@@ -194,7 +203,13 @@ class _Run:
     def _step(self) -> None:
         """Wait for the next thing to read or write, or the next deadline; deal with it."""
         now = time.monotonic()
-        waiting = [role for role in self.roles if role.failure is None and role.owed]
+        working = [role for role in self.roles if role.failure is None and not self._complete(role)]
+        if now >= self.deadline:
+            message = f"the run exceeded its wall-clock budget of {self.limits.run_seconds:g} s"
+            for role in working:
+                self._fail(role, Verdict(TIMEOUT, message, role.results if role.ready else None))
+            return
+        waiting = [role for role in working if role.owed]
         for role in waiting:
             if now - role.since > self.limits.frame_seconds:
                 frame = role.results if role.ready else None
@@ -202,36 +217,59 @@ class _Run:
                 return
         poller, owners = select.poll(), {}
         for role in self.roles:
-            if role.failure is None and role.server.process is not None:
-                poller.register(role.server.stdout, select.POLLIN)
-                owners[role.server.stdout] = role
-                if role.server.wants_to_write:
-                    poller.register(role.server.stdin, select.POLLOUT)
-                    owners[role.server.stdin] = role
-        timeout = min((role.since + self.limits.frame_seconds for role in waiting), default=now + 1.0) - now
-        for fd, _ in poller.poll(max(timeout, 0.0) * 1000 + 1):
+            if role.failure is None and role.server.control is not None:
+                watched = [(role.server.control.fileno(), select.POLLIN)]
+                if role.link.readable:
+                    watched.append((role.link.read_fd, select.POLLIN))
+                if role.link.wants_to_write:
+                    watched.append((role.link.write_fd, select.POLLOUT))
+                for fd, events in watched:
+                    poller.register(fd, events)
+                    owners[fd] = role
+        wake = min([role.since + self.limits.frame_seconds for role in waiting] + [self.deadline])
+        trouble: dict[int, Verdict] = {}
+        for fd, _ in poller.poll(max(wake - now, 0.0) * 1000 + 1):
             role = owners[fd]
-            if role.failure is not None:
+            if role.failure is not None or id(role) in trouble or role.server.control is None:
                 continue
             try:
-                if fd == role.server.stdout:
-                    role.server.fill()
+                if fd == role.link.read_fd:
+                    role.link.fill()
+                elif fd == role.link.write_fd:
+                    role.link.flush()
                 else:
-                    role.server.flush()
+                    role.server.read_control()
             except Stopped as stopped:
-                self._fail(role, stopped.verdict)
+                trouble[id(role)] = stopped.verdict
         for role in self.roles:
-            while role.server.inbox and role.failure is None:
-                self._handle(role, *role.server.inbox.popleft())
+            self._take(role)
+            if id(role) in trouble and role.failure is None:
+                self._misbehaved(role, trouble[id(role)])
+
+    def _take(self, role: _Role) -> None:
+        """Handle what the child sent; once the server reports the child gone, all of it."""
+        while role.link.inbox and role.failure is None:
+            self._handle(role, *role.link.inbox.popleft())
+        code = role.server.exit_code
+        if role.failure is None and code is not None and role.server.child is role.link:
+            # Its end is reported only once it and everything it left are gone, so no one
+            # holds the other end of its pipe any more: what it wrote is all there.
+            try:
+                role.link.fill()
+            except Stopped as stopped:
+                self._misbehaved(role, stopped.verdict)
+            while role.link.inbox and role.failure is None:
+                self._handle(role, *role.link.inbox.popleft())
+            if role.failure is None and not self._complete(role):
+                self._fail(role, self._exit_verdict(role, code))
+            elif code != 0:
+                role.server.stop()
 
     def _handle(self, role: _Role, kind: bytes, payload: bytearray) -> None:
         now = time.monotonic()
-        if role.results == self.count and role.owed == 0:
-            # Every frame is in: how the child ends does not change the verdict.
-            if kind == protocol.EXITED and json_or_empty(payload).get("code") == 0:
-                role.server.child_exited()
-            else:
-                role.server.stop()
+        if self._complete(role):
+            role.server.stop()  # more after every frame is in: not a clean end, but the verdict stands
+            role.link.inbox.clear()
         elif kind == protocol.READY and not role.ready:
             layers = json_or_empty(payload).get("layers")
             if not (isinstance(layers, list) and all(isinstance(layer, str) for layer in layers)):
@@ -250,8 +288,6 @@ class _Run:
                 self._decoded(index, payload)
         elif kind == protocol.FAILURE:
             self._fail(role, self._reported(role, payload))
-        elif kind == protocol.EXITED:
-            self._fail(role, self._exit_verdict(role, payload))
         else:
             self._fail(role, Verdict(FAILED, f"protocol error from the {role.server.role}r during {role.stage()}",
                                      role.results if role.ready else None))
@@ -263,10 +299,10 @@ class _Run:
         if self.result.total_bytes > self.limits.clip_bytes:
             self._fail(encoder, Verdict(FAILED, f"compressed clip exceeds {self.limits.clip_bytes} bytes", index))
             return
-        self.decoder.server.send(protocol.FRAME, protocol.INDEX.pack(index), data)
+        self.decoder.link.send(protocol.FRAME, protocol.INDEX.pack(index), data)
         self.decoder.owe(1, now)
         if index == self.count - 1:
-            self.decoder.server.send(protocol.END)
+            self.decoder.link.send(protocol.END)
 
     def _decoded(self, index: int, raw: bytearray) -> None:
         expected = self.shape[0] * self.shape[1] * 3
@@ -284,13 +320,10 @@ class _Run:
         frame = report.get("frame", fallback)
         return Verdict(category, str(report.get("message", "failed"))[:500], frame if type(frame) is int else fallback)
 
-    def _exit_verdict(self, role: _Role, payload: bytearray) -> Verdict:
+    def _exit_verdict(self, role: _Role, code: int) -> Verdict:
         """The child ended before answering everything, without saying why."""
         name, stage = role.server.role, role.stage()
         frame = role.results if role.ready else None
-        code = json_or_empty(payload).get("code", 0)
-        if type(code) is not int:
-            return Verdict(FAILED, f"protocol error from the {name}r during {stage}", frame)
         if code < 0 and -code in _SIGNAL_VERDICTS:
             category, text = _SIGNAL_VERDICTS[-code]
             return Verdict(category, f"{name}r {text} during {stage}", frame)
@@ -299,6 +332,13 @@ class _Run:
     def _fail(self, role: _Role, verdict: Verdict) -> None:
         role.failure = verdict
         role.server.stop()
+
+    def _misbehaved(self, role: _Role, verdict: Verdict) -> None:
+        """The child broke the protocol, or its server ended: a failure, unless every frame was in."""
+        if self._complete(role):
+            role.server.stop()
+        else:
+            self._fail(role, verdict)
 
 
 def _plain(value):

@@ -11,9 +11,10 @@ import pytest
 from domain.seed import SEED_SOURCE
 from runner.evaluation.clips import default_suite
 from runner.evaluation.evaluator import clip_config
-from runner.sandbox.fork_server import PROGRAM, Layers, Limits, bubblewrap_path
+from runner.sandbox.file_view import PROGRAM
+from runner.sandbox.fork_server import Layers, Limits, bubblewrap_path
 from runner.sandbox.inprocess import InProcessRunner
-from runner.sandbox.inside.shared_rules import ALLOWED_MODULES
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES
 from runner.sandbox.pipeline import Sandbox
 
 CANDIDATES = Path(__file__).parent.parent / "candidates"
@@ -80,13 +81,15 @@ def decompress_video_frame(data, frame_index, config):
     assert all(not frame.any() for frame in result.decoded)
 
 
-def test_one_candidate_cannot_see_another(sandbox, clip):
+def test_one_candidate_cannot_see_another(clip):
+    # Static validation refuses setting a module's attribute; without it, the runtime layers keep candidates apart.
     frames, config = clip
     writer = SEED_SOURCE.replace("import numpy as np", "import numpy as np\nimport json\njson.leak = 'secret'")
     reader = SEED_SOURCE.replace("return frame.tobytes()", "return frame.tobytes() + (b'!' if hasattr(json, 'leak') else b'')")
     reader = reader.replace("import numpy as np", "import numpy as np\nimport json")
-    assert sandbox.run(writer, frames, config).verdict.ok
-    after = sandbox.run(reader, frames, config)
+    with Sandbox(layers=Layers(static=False), limits=Limits(frame_seconds=3.0)) as box:
+        assert box.run(writer, frames, config).verdict.ok
+        after = box.run(reader, frames, config)
     assert after.verdict.ok
     assert after.sizes == [frames[0].nbytes] * len(frames)
 
@@ -274,10 +277,28 @@ def decompress_video_frame(data, frame_index, config):
 
 
 def test_every_module_validation_allows_imports_inside_the_sandbox(sandbox, clip):
-    # The guards inside read the allow-list validation reads; a module missing there would be a violation.
-    imports = "".join(f"\nimport {name}" for name in sorted(ALLOWED_MODULES))
+    # The guards inside read the allow-list validation reads; a module missing there would be a
+    # violation, and so would a submodule the fork server had not imported ahead (a child
+    # cannot read a module's file).
+    imports = "".join(f"\nimport {name}" for name in sorted(ALLOWED_MODULES | ALLOWED_SUBMODULES))
     result = sandbox.run(SEED_SOURCE.replace("import numpy as np", "import numpy as np" + imports), *clip)
     assert result.verdict.ok, result.verdict
+    assert "audit hook" in result.layers and any(layer.startswith("landlock") for layer in result.layers)
+
+
+def test_a_run_past_its_wall_clock_budget_is_a_timeout(clip):
+    # Each frame comes in well under the frame deadline, and the run still cannot take longer than its budget.
+    slow = SEED_SOURCE.replace("import numpy as np", "import time\n\nimport numpy as np").replace(
+        "return frame.tobytes()", "time.sleep(0.4)\n    return frame.tobytes()")
+    frames, config = clip
+    limits = Limits(frame_seconds=2.0, run_seconds=1.0)
+    with Sandbox(limits=limits, layers=Layers(static=False, audit=False)) as box:
+        started = time.monotonic()
+        result = box.run(slow, np.concatenate([frames, frames]), config)
+        assert time.monotonic() - started < 2.0
+        assert result.verdict.category == "timeout" and "budget of 1 s" in result.verdict.message, result.verdict
+        assert result.decoded == []
+        assert box.run(SEED_SOURCE, frames, config).verdict.ok
 
 
 def test_only_the_program_inside_is_visible_of_the_project(clip):

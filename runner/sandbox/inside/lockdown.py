@@ -2,8 +2,8 @@
 resource limits, Landlock and a seccomp filter; and the fork server's own process settings.
 
 Each layer stands alone: tests switch any of them off to show that the others hold. The
-host imports this module (as runner.sandbox.inside.lockdown) only to test seccomp_program.
-It imports no sibling module.
+host imports this module (as runner.sandbox.inside.lockdown) only to test seccomp_program
+and readable_rules. It imports no sibling module.
 """
 
 import ctypes
@@ -49,39 +49,78 @@ class _LandlockPathBeneath(ctypes.Structure):
     _fields_ = [("allowed_access", ctypes.c_uint64), ("parent_fd", ctypes.c_int32)]
 
 
-def apply_landlock(readable: list) -> str:
-    """Deny every file write, execution, TCP bind/connect, abstract unix sockets and signals outside.
+LANDLOCK_CREATE_RULESET, LANDLOCK_ADD_RULE, LANDLOCK_RESTRICT_SELF = 444, 445, 446
+READ_FILE, READ_DIR = 4, 8
 
-    Reads stay possible only beneath `readable` (the Python installation), for lazy imports;
-    nothing may be executed (shared libraries still load: that is mmap, not execve).
-    Returns a description of what loaded, or why not.
+
+def landlock_ruleset(readable: list, hidden: list) -> tuple[int | None, str]:
+    """A Landlock ruleset that denies every file write, execution, TCP bind/connect, abstract
+    unix sockets and signals outside, and allows reading `readable` but not `hidden`.
+
+    Built once in the fork server (each child only restricts itself to it): the file view has
+    hundreds of rules. Returns the ruleset's descriptor (None if Landlock is unavailable) and
+    a description of what loaded, or why not. Nothing may be executed (shared libraries still
+    load: that is mmap, not execve).
     """
-    abi = _libc.syscall(444, None, 0, 1)  # landlock_create_ruleset(NULL, 0, VERSION)
+    abi = _libc.syscall(LANDLOCK_CREATE_RULESET, None, 0, 1)  # (NULL, 0, VERSION): the ABI
     if abi < 1:
-        return "landlock unavailable"
+        return None, "landlock unavailable"
     fs_rights = (1 << {1: 13, 2: 14, 3: 15, 4: 15}.get(abi, 16)) - 1
-    read_rights = 4 | 8  # READ_FILE, READ_DIR
     attr = _LandlockRulesetAttr(fs_rights, 3 if abi >= 4 else 0, 3 if abi >= 6 else 0)
     size = ctypes.sizeof(_LandlockRulesetAttr) if abi >= 6 else (16 if abi >= 4 else 8)
-    ruleset = _libc.syscall(444, ctypes.byref(attr), size, 0)
+    ruleset = _libc.syscall(LANDLOCK_CREATE_RULESET, ctypes.byref(attr), size, 0)
     if ruleset < 0:
-        return f"landlock ruleset refused (errno {ctypes.get_errno()})"
+        return None, f"landlock ruleset refused (errno {ctypes.get_errno()})"
+    for path, rights in readable_rules(readable, hidden):
+        try:
+            fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        except OSError:
+            continue
+        rule = _LandlockPathBeneath(rights, fd)
+        _libc.syscall(LANDLOCK_ADD_RULE, ruleset, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
+        os.close(fd)
+    return ruleset, f"landlock abi {abi}"
+
+
+def readable_rules(readable: list, hidden: list):
+    """(path, rights) rules that allow reading everything beneath `readable` except `hidden`.
+
+    A Landlock rule covers all beneath its path, so a folder with something hidden beneath
+    it gets a rule to list its names only, and each of its entries a rule of its own.
+    Symbolic links inside get none: their target is readable where its own path is.
+    """
+    hidden = set(hidden)
+
+    def rules(path: str, is_folder: bool):
+        if path in hidden:
+            return
+        if not is_folder:
+            yield path, READ_FILE
+        elif not any(other.startswith(path + "/") for other in hidden):
+            yield path, READ_FILE | READ_DIR
+        else:
+            yield path, READ_DIR
+            with os.scandir(path) as entries:
+                for entry in entries:
+                    if not entry.is_symlink():
+                        yield from rules(entry.path, entry.is_dir())
+
+    for path in readable:
+        yield from rules(path, os.path.isdir(path))
+
+
+def apply_landlock(ruleset: int | None, description: str) -> str:
+    """Restrict this process to the fork server's ruleset; returns what is in force."""
+    if ruleset is None:
+        return description
     try:
-        for path in readable:
-            try:
-                fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
-            except OSError:
-                continue
-            rule = _LandlockPathBeneath(read_rights, fd)
-            _libc.syscall(445, ruleset, 1, ctypes.byref(rule), 0)  # LANDLOCK_RULE_PATH_BENEATH
-            os.close(fd)
         if _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
             return "landlock not applied: no_new_privs refused"
-        if _libc.syscall(446, ruleset, 0) != 0:  # landlock_restrict_self
+        if _libc.syscall(LANDLOCK_RESTRICT_SELF, ruleset, 0) != 0:
             return f"landlock not applied (errno {ctypes.get_errno()})"
     finally:
         os.close(ruleset)
-    return f"landlock abi {abi}"
+    return description
 
 
 # x86_64 system calls a candidate never needs: processes, sockets, namespaces, file changes,
@@ -89,7 +128,7 @@ def apply_landlock(readable: list) -> str:
 _DENIED_SYSCALLS = (
     41, 42, 43, 44, 49, 50, 53, 288,  # socket, connect, accept, sendto, bind, listen, socketpair, accept4
     56, 57, 58, 59, 322, 435,  # clone, fork, vfork, execve, execveat, clone3
-    62, 101, 310, 311, 424, 434, 438, 440,  # kill, ptrace, process_vm_*, pidfd_*, process_madvise
+    62, 101, 310, 311, 312, 424, 434, 438, 440, 448,  # kill, ptrace, process_vm_*, kcmp, pidfd_*, process_m*
     155, 161, 165, 166, 272, 308,  # pivot_root, chroot, mount, umount2, unshare, setns
     425, 426, 427, 437,  # io_uring_*, openat2
     319, 85, 83, 258, 84, 87, 263, 82, 264, 316, 86, 265, 88, 266,  # memfd, creat, mkdir, unlink, rename, link

@@ -1,19 +1,26 @@
 """The program inside the sandbox: a fork server that runs one candidate role per child.
 
-fork_server.py starts it (under bubblewrap where present) as `python -I worker.py` from this
-folder, the only part of the project visible inside. It reads its settings, imports numpy
-and cv2 once, then keeps one child forked ahead of time. The child locks itself down
-(resource limits, Landlock, seccomp) before any job arrives, so that none of that is on the
-host's clock; then it reads one job, adds the audit-hook tripwire, loads the candidate and
-serves frames over the framed pipe protocol (protocol.py). The parent never runs candidate
-code, so no candidate sees another's.
+fork_server.py starts it (under bubblewrap where present) as `python -I -S worker.py` from
+this folder, the only part of the project visible inside, with the control link (protocol.py)
+as its standard input and output. It reads its settings, imports every allowed module and
+submodule once, builds the Landlock ruleset, then keeps one child forked ahead of time.
+
+Each child gets a job link of its own: two fresh pipes, whose other ends the server passes
+to the host. The first thing a child does is close every descriptor but those, the control
+link above all, so nothing it runs can speak for the server or reach another job. It then
+locks itself down (resource limits, Landlock, seccomp) before its job arrives, so that none
+of that is on the host's clock; then it reads the job, adds the audit-hook tripwire, loads
+the candidate and serves frames. The server never runs candidate code, and reports a
+child's end only once it has killed whatever that child left running.
 """
 
+import fcntl
 import gc
 import importlib
 import json
 import os
 import signal
+import socket
 import sys
 from types import ModuleType
 from typing import NoReturn
@@ -21,20 +28,34 @@ from typing import NoReturn
 # `python -I` leaves the script's folder off sys.path; the sibling modules live there.
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from lockdown import apply_landlock, apply_rlimits, apply_seccomp, protect_server  # noqa: E402
-from protocol import END, EXITED, FAILURE, HELLO, INDEX, JOB, READY, RESULT, SETUP, Channel  # noqa: E402
-from shared_rules import ALLOWED_MODULES  # noqa: E402
+from lockdown import apply_landlock, apply_rlimits, apply_seccomp, landlock_ruleset, protect_server  # noqa: E402
+from protocol import (  # noqa: E402
+    CHILD,
+    END,
+    EXITED,
+    FAILURE,
+    HELLO,
+    INDEX,
+    JOB,
+    READY,
+    RESULT,
+    SETUP,
+    Channel,
+    receive_control,
+    send_control,
+)
+from shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES  # noqa: E402
 from tripwire import CappedOutput, guarded_builtins, install_tripwire  # noqa: E402
 
-# Submodules imported ahead with the allowed modules. With the audit layer on a child cannot
-# read a module's file, so beyond these a candidate can import only what is already loaded.
-WARM_SUBMODULES = ("numpy.fft", "numpy.linalg", "numpy.random")
-NO_JOB = 99  # a child's exit code: the host closed the channel instead of sending a job
+NO_JOB = 99  # a child's exit code: the host closed its job link instead of sending a job
+PIPE_BYTES = 1 << 20  # one write per frame instead of sixteen
+F_SETPIPE_SZ = 1031
 
 
 # --- the child --------------------------------------------------------------------------
 
-def lock_down(channel: Channel, setup: dict) -> tuple[list[str], dict | ModuleType, CappedOutput]:
+def lock_down(channel: Channel, setup: dict, landlock: tuple[int | None, str]
+              ) -> tuple[list[str], dict | ModuleType, CappedOutput]:
     """The layers that need nothing from the job, applied while the child waits for one.
 
     Returns the names of the layers in force, the builtins candidate code will see, and
@@ -50,7 +71,7 @@ def lock_down(channel: Channel, setup: dict) -> tuple[list[str], dict | ModuleTy
     apply_rlimits(setup["limits"])
     loaded = ["rlimits"]
     if layers.get("landlock"):
-        loaded.append(apply_landlock(setup["readable"]))
+        loaded.append(apply_landlock(*landlock))
     if layers.get("seccomp"):
         loaded.append(apply_seccomp())
     builtins = guarded_builtins(channel) if layers.get("audit") else __builtins__
@@ -135,8 +156,12 @@ def classify(error: BaseException):
 # --- the fork server --------------------------------------------------------------------
 
 def preload() -> None:
-    """Import what candidates may use, once, so that children start warm and find it loaded."""
-    for name in sorted(ALLOWED_MODULES) + list(WARM_SUBMODULES):
+    """Import what candidates may use, once, so that children start warm and find it loaded.
+
+    Every allowed submodule too: with the audit layer on a child cannot read a module's
+    file, so it can import only what is loaded already.
+    """
+    for name in sorted(ALLOWED_MODULES) + sorted(ALLOWED_SUBMODULES):
         importlib.import_module(name)
     import cv2
     import numpy
@@ -151,39 +176,63 @@ def preload() -> None:
 
 
 def serve() -> None:
-    """Fork the next child ahead of time; it locks itself down and reads its own job, so
-    neither the fork nor the lock-down is on the host's clock."""
-    channel = Channel(os.dup(0), os.dup(1))
+    """Fork the next child ahead of time, hand the host its job link, report its end; again.
+
+    The child locks itself down and reads its own job, so neither the fork nor the
+    lock-down is on the host's clock.
+    """
+    control = socket.socket(fileno=os.dup(0))
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)
     os.dup2(2, 1)
     os.close(devnull)
-    kind, payload = channel.receive()
+    kind, payload, _ = receive_control(control)
     if kind != SETUP:
         return
     setup = json.loads(payload)
+    sys.path += setup["import_path"]
     preload()
     protect_server()
-    channel.send_json(HELLO, {"pid": os.getpid(), "python": sys.version.split()[0]})
-    while True:
-        pid = os.fork()
-        if pid == 0:
-            serve_one(channel, setup)
-        _, status = os.waitpid(pid, 0)
-        code = os.waitstatus_to_exitcode(status)
-        end_leftovers()
-        for descriptor in (channel.read_fd, channel.write_fd):  # shared with the child, which
-            os.set_blocking(descriptor, True)  # may have changed them for the next one
-        if code == NO_JOB:
-            return
-        channel.send_json(EXITED, {"code": code})
+    landlock = landlock_ruleset(setup["readable"], setup["hidden"]) if setup["layers"].get("landlock") else (None, "")
+    try:
+        send_control(control, HELLO, {"pid": os.getpid(), "python": sys.version.split()[0]})
+        while True:
+            (job_in, host_out), (host_in, job_out) = os.pipe(), os.pipe()
+            for descriptor in (host_out, job_out):
+                try:
+                    fcntl.fcntl(descriptor, F_SETPIPE_SZ, PIPE_BYTES)
+                except OSError:
+                    pass
+            pid = os.fork()
+            if pid == 0:
+                keep_only(job_in, job_out, landlock[0])
+                serve_one(Channel(job_in, job_out), setup, landlock)
+            os.close(job_in)
+            os.close(job_out)
+            send_control(control, CHILD, {"pid": pid}, (host_out, host_in))
+            os.close(host_out)
+            os.close(host_in)
+            _, status = os.waitpid(pid, 0)
+            end_leftovers()
+            send_control(control, EXITED, {"pid": pid, "code": os.waitstatus_to_exitcode(status)})
+    except (BrokenPipeError, ConnectionResetError):  # the host is gone
+        return
+
+
+def keep_only(*descriptors: int | None) -> None:
+    """Close every descriptor but the standard three and these: the first thing in a child."""
+    start = 3
+    for descriptor in sorted(d for d in descriptors if d is not None):
+        os.closerange(start, descriptor)
+        start = descriptor + 1
+    os.closerange(start, os.sysconf("SC_OPEN_MAX"))
 
 
 def end_leftovers() -> None:
     """Kill and reap whatever a finished child left running.
 
     Only possible where seccomp is off or unavailable (it denies fork); without this a
-    candidate's daemon would outlive its verdict and could serve the next candidate.
+    candidate's daemon would outlive its verdict, holding its job link.
     """
     children = f"/proc/self/task/{os.getpid()}/children"
     for _ in range(1000):
@@ -206,10 +255,10 @@ def end_leftovers() -> None:
                 pass
 
 
-def serve_one(channel: Channel, setup: dict) -> None:
+def serve_one(channel: Channel, setup: dict, landlock: tuple[int | None, str]) -> NoReturn:
     """In a fresh child: lock down, wait for one job, run it, never return into the server loop."""
     try:
-        loaded, builtins, output = lock_down(channel, setup)
+        loaded, builtins, output = lock_down(channel, setup, landlock)
         error = None
     except BaseException as raised:  # reported once there is a job to report it for
         loaded, builtins, output, error = [], None, None, raised
