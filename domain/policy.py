@@ -43,6 +43,8 @@ DEFAULT_TARGET_PSNR_Y = 35.0  # dB
 DEFAULT_BITRATE_FACTOR = 0.9
 DEFAULT_RATIO_FACTOR = 1.2
 DEFAULT_POLICY_NAME = "matched-quality"
+DEFAULT_TEST_SECONDS = 900.0  # wall-clock budget of one candidate's whole adoption test
+DEFAULT_RUN_SECONDS = 300.0  # ... and of one run in it: one clip through the encoder and the decoder
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,8 @@ class Policy:
     bitrate_factor: float = DEFAULT_BITRATE_FACTOR  # adopt when bitrate < bitrate_factor x incumbent's ...
     ratio_factor: float = DEFAULT_RATIO_FACTOR  # ... or compression ratio > ratio_factor x incumbent's
     name: str = DEFAULT_POLICY_NAME
+    test_seconds: float = DEFAULT_TEST_SECONDS  # a test that runs longer ends with a timeout verdict
+    run_seconds: float = DEFAULT_RUN_SECONDS  # so does a test with one run that runs longer
 
     def __post_init__(self) -> None:
         if not (0 < self.target_psnr_y <= 100):
@@ -61,6 +65,9 @@ class Policy:
             raise ValueError(f"bitrate factor must be in (0, 1], got {self.bitrate_factor}")
         if not (self.ratio_factor >= 1):
             raise ValueError(f"ratio factor must be at least 1, got {self.ratio_factor}")
+        if not (self.test_seconds > 0 and self.run_seconds > 0):
+            raise ValueError(f"budgets must be positive numbers of seconds, got {self.test_seconds} per test "
+                             f"and {self.run_seconds} per run")
 
     def describe(self) -> str:
         return (
@@ -76,7 +83,8 @@ class Policy:
     def thresholds(self) -> PolicyRecord:
         """The policy's name and thresholds (recorded in every decision)."""
         return PolicyRecord(target_psnr_y=self.target_psnr_y, bitrate_factor=self.bitrate_factor,
-                            ratio_factor=self.ratio_factor, name=self.name)
+                            ratio_factor=self.ratio_factor, name=self.name, test_seconds=self.test_seconds,
+                            run_seconds=self.run_seconds)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -86,6 +94,8 @@ class Policy:
             bitrate_factor=float(data.get("bitrate_factor", DEFAULT_BITRATE_FACTOR)),
             ratio_factor=float(data.get("ratio_factor", DEFAULT_RATIO_FACTOR)),
             name=str(data.get("name", DEFAULT_POLICY_NAME)),
+            test_seconds=float(data.get("test_seconds", DEFAULT_TEST_SECONDS)),
+            run_seconds=float(data.get("run_seconds", DEFAULT_RUN_SECONDS)),
         )
 
 

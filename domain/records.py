@@ -97,6 +97,9 @@ class PolicyRecord(TypedDict):
     bitrate_factor: float
     ratio_factor: float
     name: str
+    # Wall-clock budgets of the adoption test and of one run in it (policies recorded before them had none).
+    test_seconds: NotRequired[float]
+    run_seconds: NotRequired[float]
 
 
 class LineagePolicyRecord(PolicyRecord):

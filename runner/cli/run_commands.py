@@ -9,6 +9,8 @@ from typing import Optional
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from domain.ids import sha256_of
+from domain.seed import SEED_SOURCE
 from ledger.application import CodecLedger
 from ledger.errors import USER_ERRORS
 from runner.cli import container
@@ -27,6 +29,7 @@ from runner.cli.options import (
 from runner.cli.support import CommandError, Narrator, console, errors, narrator, open_ledger, print_json
 from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
 from runner.planners.base import Planner, PlannerFailed
+from runner.planners.replay import ReplayPlanner
 from runner.sandbox.pipeline import Sandbox
 
 PLANNERS = ("offline", "claude", "replay")
@@ -65,15 +68,17 @@ def run(
                               replay_lineage=replay_lineage)
         except PlannerFailed as failed:
             raise CommandError(str(failed)) from None
+        # A replay from a ledger tests each source on the material its recorded test used.
+        nonces = chosen.nonces if isinstance(chosen, ReplayPlanner) else {}
         with open_ledger(ledger, create=True) as session:
-            with Sandbox() as sandbox:
-                _, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
-                                           PolicyOptions(), say, sandbox)
+            _, suite, _ = open_lineage(session.app, lineage, list(inputs or []), frames, max_size, fps,
+                                       PolicyOptions(), say, seed_nonce=nonces.get(sha256_of(SEED_SOURCE)))
             with Progress(TextColumn("[bold]evolving[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, disable=as_json, transient=True) as progress:
                 task = progress.add_task("iterations", total=iterations)
                 narration = Narrator(say if as_json else progress.console.print)
-                evolution = Evolution(session, lineage, suite, chosen, workers=workers, narration=narration)
+                evolution = Evolution(session, lineage, suite, chosen, workers=workers, narration=narration,
+                                      nonces=nonces)
                 try:
                     summary = evolution.run(iterations, max_minutes, tick=lambda: progress.advance(task))
                 except PlannerFailed as failed:
@@ -98,8 +103,6 @@ def _planner(name: str, *, seed: int, model: str | None, budget_usd: float | Non
         from runner.planners.claude import DEFAULT_MODEL, ClaudePlanner
 
         return ClaudePlanner(model=model or DEFAULT_MODEL, budget_usd=budget_usd)
-    from runner.planners.replay import ReplayPlanner
-
     if not replay_from:
         raise CommandError("--planner replay needs --from LEDGER_OR_JSONL")
     return ReplayPlanner.load(replay_from, replay_lineage)

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional, cast
+from typing import Optional
 
 import typer
 
-from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
-from domain.records import AdoptionTestResult
+from domain.policy import (
+    DEFAULT_BITRATE_FACTOR,
+    DEFAULT_RATIO_FACTOR,
+    DEFAULT_RUN_SECONDS,
+    DEFAULT_TARGET_PSNR_Y,
+    DEFAULT_TEST_SECONDS,
+)
 from ledger.store import parse_url, resolve_url
 from runner.cli.formatting import metrics_line
 from runner.cli.options import (
@@ -28,10 +33,9 @@ from runner.cli.support import (
     print_json,
     read_candidate,
 )
-from runner.evaluation.evaluator import test_candidate
+from runner.evaluation.evaluator import adoption_test, sandbox_for
 from runner.evolution.lifecycle import submit as submit_candidate
 from runner.evolution.lineage_setup import PolicyOptions, open_lineage
-from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
 
@@ -50,6 +54,12 @@ def submit(
         help=f"Policy for a new lineage: adopt below this x bitrate ({DEFAULT_BITRATE_FACTOR:g})."),
     ratio_factor: Optional[float] = typer.Option(
         None, "--ratio-factor", help=f"Policy for a new lineage: or above this x ratio ({DEFAULT_RATIO_FACTOR:g})."),
+    test_seconds: Optional[float] = typer.Option(
+        None, "--test-seconds",
+        help=f"Policy for a new lineage: wall-clock budget of one adoption test ({DEFAULT_TEST_SECONDS:g} s)."),
+    run_seconds: Optional[float] = typer.Option(
+        None, "--run-seconds",
+        help=f"Policy for a new lineage: wall-clock budget of one run of a clip ({DEFAULT_RUN_SECONDS:g} s)."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
@@ -60,26 +70,25 @@ def submit(
         store = parse_url(resolve_url(ledger))
         store.check_reachable()
         source = read_candidate(candidate)
-        options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor)
-        with open_ledger(ledger, create=True) as session, Sandbox() as sandbox:
+        options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor, test_seconds, run_seconds)
+        with open_ledger(ledger, create=True) as session:
             app = session.app
             state, suite, started = open_lineage(app, lineage, list(inputs or []), frames, max_size, fps, options,
-                                                 say, sandbox)
+                                                 say)
             if started:
                 say(f"📊 Version 0 (seed): {metrics_line(state.versions[0]['metrics'])}")
-            target = state.policy_object.target_psnr_y
-            outcome = submit_candidate(
-                app,
-                lineage,
-                source,
-                validate=validate,
-                # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
-                test=lambda src: cast(AdoptionTestResult,
-                                      test_candidate(src, suite, target_psnr_y=target, sandbox=sandbox)),
-                rationale=rationale,
-                planner=planner,
-                narration=Narrator(say, file_name=candidate.name),
-            )
+            policy = state.policy_object
+            with sandbox_for(policy) as sandbox:
+                outcome = submit_candidate(
+                    app,
+                    lineage,
+                    source,
+                    validate=validate,
+                    test=lambda src: adoption_test(src, suite, policy, sandbox=sandbox),
+                    rationale=rationale,
+                    planner=planner,
+                    narration=Narrator(say, file_name=candidate.name),
+                )
             session.refresh()
             if as_json:
                 started_with = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None

@@ -10,8 +10,10 @@ from __future__ import annotations
 import hashlib
 import time
 from contextlib import AbstractContextManager, nullcontext
+from typing import cast
 
-from domain.policy import DEFAULT_TARGET_PSNR_Y
+from domain.policy import DEFAULT_TARGET_PSNR_Y, Policy
+from domain.records import AdoptionTestResult
 from domain.verdict import REJECTED, TIMEOUT, Verdict
 from runner.evaluation.bdrate import bd_rate
 from runner.evaluation.clips import Clip, Suite
@@ -20,6 +22,7 @@ from runner.evaluation.measure import point_metrics, summarise
 from runner.evaluation.provenance import provenance
 from runner.evaluation.references import reference_ladder
 from runner.sandbox.codec_runner import CodecRunner
+from runner.sandbox.fork_server import Limits
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
@@ -99,9 +102,22 @@ def _bd_rate_vs_jpeg(clip: Clip, points: list[dict]) -> float | None:
     return None if value is None else round(value, 2)
 
 
+def sandbox_for(policy: Policy) -> Sandbox:
+    """A sandbox whose runs keep to a lineage's budget per run."""
+    return Sandbox(Limits(run_seconds=policy.run_seconds))
+
+
+def adoption_test(source: str, suite: Suite, policy: Policy, *, sandbox: CodecRunner | None = None,
+                  nonce: str | None = None) -> AdoptionTestResult:
+    """test_candidate under a lineage's policy: its PSNR-Y target and its test budget (the sandbox, made by
+    sandbox_for, keeps the budget per run)."""
+    return test_candidate(source, suite, target_psnr_y=policy.target_psnr_y, budget_seconds=policy.test_seconds,
+                          sandbox=sandbox, nonce=nonce)
+
+
 def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
                    sandbox: CodecRunner | None = None, nonce: str | None = None,
-                   budget_seconds: float | None = None) -> dict:
+                   budget_seconds: float | None = None) -> AdoptionTestResult:
     """The adoption test: the lowest `quality` meeting the PSNR-Y target on the suite's real
     clips (by bisection), then every clip at that quality.
 
@@ -115,12 +131,13 @@ def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_
     nonce = nonce or draw_nonce()
     material = materialise(suite, nonce)
     with _runner(sandbox) as runner:
+        # Filled in step by step; an AdoptionTestResult once returned.
         report: dict = {"target_psnr_y": target_psnr_y, "quality": None, "summary": None, "clips": {},
-                  "isolation": runner.isolation,
-                  "provenance": provenance(suite.content_hash, nonce, runner.isolation)}
+                        "isolation": runner.isolation,
+                        "provenance": provenance(suite.content_hash, nonce, runner.isolation)}
         if reasons:
             report["verdict"] = Verdict(REJECTED, "; ".join(reasons)[:2000], isolation=runner.isolation).to_dict()
-            return report
+            return cast(AdoptionTestResult, report)
         real = material.real_clips() or material.clips
         budget = _Budget(budget_seconds)
         search = _QualitySearch(runner, source, real, target_psnr_y, budget)
@@ -130,7 +147,7 @@ def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_
             report.update({"quality": None, "summary": None, "clips": {}, "quality_searched": search.tried(),
                            "meets_target": False})
             report["verdict"] = Verdict(TIMEOUT, str(spent), isolation=runner.isolation).to_dict()
-    return report
+    return cast(AdoptionTestResult, report)
 
 
 def _measure(report: dict, search: _QualitySearch, material: Suite, real: tuple[Clip, ...], budget: _Budget) -> None:

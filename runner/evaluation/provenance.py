@@ -15,6 +15,8 @@ import av
 import cv2
 import numpy as np
 
+from domain.records import Provenance
+
 RUNNER = Path(__file__).resolve().parent.parent
 # The code a score depends on: the measurement and the sandbox that ran the candidate.
 EVALUATOR_PACKAGES = ("evaluation", "sandbox")
@@ -40,7 +42,7 @@ def libraries() -> dict[str, str]:
             "pyav": av.__version__, "ffmpeg": ".".join(map(str, av.library_versions.get("libavcodec", ())))}
 
 
-def provenance(suite_hash: str, nonce: str, isolation: str) -> dict:
+def provenance(suite_hash: str, nonce: str, isolation: str) -> Provenance:
     """The record a test result keeps of how it was measured."""
-    return {"evaluator": evaluator_hash(), "suite": suite_hash, "nonce": nonce, "isolation": isolation,
-            "libraries": libraries()}
+    return Provenance(evaluator=evaluator_hash(), suite=suite_hash, nonce=nonce, isolation=isolation,
+                      libraries=libraries())

@@ -6,17 +6,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import cast
 
 from domain.lineage import Lineage
 from domain.policy import Policy
-from domain.records import AdoptionTestResult
 from domain.seed import SEED_SOURCE
 from ledger.application import CodecLedger
 from ledger.errors import LedgerError, SuiteMismatch
 from runner.evaluation.clips import Suite, default_suite, load_suite, parse_size
-from runner.evaluation.evaluator import test_candidate
-from runner.sandbox.pipeline import Sandbox
+from runner.evaluation.evaluator import adoption_test, sandbox_for
 
 
 class OptionError(LedgerError):
@@ -30,6 +27,8 @@ class PolicyOptions:
     target_psnr_y: float | None = None
     bitrate_factor: float | None = None
     ratio_factor: float | None = None
+    test_seconds: float | None = None
+    run_seconds: float | None = None
 
     def policy(self) -> Policy:
         """The policy for a new lineage: the flags given, Policy's defaults for the others."""
@@ -44,6 +43,8 @@ class PolicyOptions:
             (self.target_psnr_y, policy.target_psnr_y, "--target-psnr"),
             (self.bitrate_factor, policy.bitrate_factor, "--bitrate-factor"),
             (self.ratio_factor, policy.ratio_factor, "--ratio-factor"),
+            (self.test_seconds, policy.test_seconds, "--test-seconds"),
+            (self.run_seconds, policy.run_seconds, "--run-seconds"),
         ):
             if given is not None and abs(given - have) > 1e-12:
                 raise OptionError(f"{flag} {given:g} differs from this lineage's policy ({have:g}); "
@@ -92,8 +93,10 @@ def lineage_suite(recorded: dict) -> Suite:
 
 def open_lineage(app: CodecLedger, lineage: str, inputs: list[str], frames: int | None, max_size: str | None,
                  fps: float | None, options: PolicyOptions, say: Callable[[str], None],
-                 sandbox: Sandbox) -> tuple[Lineage, Suite, bool]:
-    """(lineage state, suite, started) for `lineage`, starting it when the ledger has none of that name."""
+                 seed_nonce: str | None = None) -> tuple[Lineage, Suite, bool]:
+    """(lineage state, suite, started) for `lineage`, starting it when the ledger has none of that name.
+
+    seed_nonce: the material to measure the seed on, where a replay reproduces a recorded lineage."""
     given = suite_from_options(inputs, frames, max_size, fps) if inputs else None
     if app.has_lineage(lineage):
         state = app.lineage(lineage)
@@ -108,8 +111,7 @@ def open_lineage(app: CodecLedger, lineage: str, inputs: list[str], frames: int 
     policy = options.policy()
     say(f"🌱 Starting lineage '{lineage}' on suite '{suite.name}' ({suite.content_hash[:12]}): "
         "measuring version 0, the seed...")
-    # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
-    seed_test = cast(AdoptionTestResult,
-                     test_candidate(SEED_SOURCE, suite, target_psnr_y=policy.target_psnr_y, sandbox=sandbox))
+    with sandbox_for(policy) as sandbox:
+        seed_test = adoption_test(SEED_SOURCE, suite, policy, sandbox=sandbox, nonce=seed_nonce)
     state = app.start_lineage(lineage, suite_record(suite, inputs, frames, max_size, fps), policy, seed_test)
     return state, suite, True

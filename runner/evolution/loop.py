@@ -11,19 +11,20 @@ optimistic concurrency keeps two deciders (even in two runs) from creating the s
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 from domain.candidate import PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
+from domain.policy import Policy
 from domain.records import AdoptionTestResult
 from domain.verdict import OK
 from projections.history import HistoryRow
 from projections.session import Session
 from runner.evaluation.clips import Suite
-from runner.evaluation.evaluator import test_candidate
+from runner.evaluation.evaluator import adoption_test, sandbox_for
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
 from runner.planners.base import Planner, PlannerContext, PlannerStopped, Proposal, RecentFailure
@@ -47,11 +48,14 @@ class Evolution:
     """One lineage evolving under one planner, recorded in one ledger session, under the lineage's policy."""
 
     def __init__(self, session: Session, lineage: str, suite: Suite, planner: Planner, *, workers: int = 1,
-                 narration: Narration = QUIET):
+                 narration: Narration = QUIET, nonces: Mapping[str, str] | None = None):
+        """nonces: sha256 of a source -> the recorded material to test it on, where a replay reproduces
+        a history (a nonce is only ever reused for the very source it was drawn for)."""
         self.session, self.app = session, session.app
         self.lineage, self.suite, self.planner = lineage, suite, planner
         self.policy = self.app.lineage(lineage).policy_object
         self.workers, self.narration = max(1, workers), narration
+        self.nonces = dict(nonces or {})
 
     # --- the loop ---
 
@@ -59,7 +63,7 @@ class Evolution:
             tick: Callable[[], None] = lambda: None) -> RunSummary:
         summary = RunSummary()
         deadline = None if max_minutes is None else time.monotonic() + 60 * max_minutes
-        with _Testers(self.suite, self.policy.target_psnr_y, self.workers) as testers:
+        with _Testers(self.suite, self.policy, self.workers, self.nonces) as testers:
             self._finish_interrupted(testers, summary)
             while summary.iterations < iterations:
                 if deadline is not None and time.monotonic() > deadline:
@@ -154,18 +158,19 @@ def _proposal_key(planner: str, iteration: int, proposal: Proposal) -> str:
 
 
 class _Testers:
-    """Tests sources on the suite: in this process with one sandbox, or in a pool of workers."""
+    """Tests sources on the suite under the lineage's policy: in this process with one sandbox, or in a
+    pool of workers."""
 
-    def __init__(self, suite: Suite, target_psnr_y: float, workers: int):
-        self.suite, self.target, self.workers = suite, target_psnr_y, workers
+    def __init__(self, suite: Suite, policy: Policy, workers: int, nonces: Mapping[str, str]):
+        self.suite, self.policy, self.workers, self.nonces = suite, policy, workers, nonces
         self.sandbox: Sandbox | None = None
         self.pool: ProcessPoolExecutor | None = None
 
     def __enter__(self) -> _Testers:
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.suite, self.target))
+            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.suite, self.policy))
         else:
-            self.sandbox = Sandbox()
+            self.sandbox = sandbox_for(self.policy)
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -175,26 +180,22 @@ class _Testers:
             self.sandbox.close()
 
     def test(self, sources: list[str]) -> list[AdoptionTestResult]:
+        nonces = [self.nonces.get(sha256_of(source)) for source in sources]
         if self.pool is not None:
-            return list(self.pool.map(_test_in_worker, sources))
-        return [_adoption_test(source, self.suite, self.target, self.sandbox) for source in sources]
+            return list(self.pool.map(_test_in_worker, sources, nonces))
+        return [adoption_test(source, self.suite, self.policy, sandbox=self.sandbox, nonce=nonce)
+                for source, nonce in zip(sources, nonces, strict=True)]
 
 
-def _adoption_test(source: str, suite: Suite, target: float, sandbox: Sandbox | None) -> AdoptionTestResult:
-    # test_candidate is typed as returning a plain dict; its result is an AdoptionTestResult.
-    return cast(AdoptionTestResult, test_candidate(source, suite, target_psnr_y=target, sandbox=sandbox))
+_worker: dict[str, Any] = {}  # this worker process's suite, policy and warm sandbox
 
 
-_worker: dict[str, Any] = {}  # this worker process's suite, target and warm sandbox
-
-
-def _start_worker(suite: Suite, target: float) -> None:
+def _start_worker(suite: Suite, policy: Policy) -> None:
     import atexit
 
-    _worker.update(suite=suite, target=target, sandbox=Sandbox())
+    _worker.update(suite=suite, policy=policy, sandbox=sandbox_for(policy))
     atexit.register(_worker["sandbox"].close)
 
 
-def _test_in_worker(source: str) -> AdoptionTestResult:
-    return _adoption_test(source, _worker["suite"], _worker["target"], _worker["sandbox"])
-
+def _test_in_worker(source: str, nonce: str | None) -> AdoptionTestResult:
+    return adoption_test(source, _worker["suite"], _worker["policy"], sandbox=_worker["sandbox"], nonce=nonce)

@@ -1,8 +1,11 @@
 """The `replay` planner: proposes again, in order, what planners proposed in a recorded history.
 
 Its records come from a ledger (each analysis with the candidate proposed from it) or from a
-JSONL file of the same records (`write_jsonl`), so a history reproduces without the network:
-the evaluation is deterministic, so the same proposals lead to the same adoptions.
+JSONL file of the same records (`write_jsonl`), so a history reproduces without the network.
+From a ledger it also brings the nonce each source was tested with (`nonces`, including the seed's):
+tested on the same material, the same proposals lead to the same adoptions. A JSONL file brings no
+nonces (a file anybody can write must not choose a test's material), so its sources are tested on
+fresh material, and adoptions near a threshold may differ.
 """
 
 from __future__ import annotations
@@ -18,14 +21,16 @@ FIELDS = ("planner", "model", "analysis", "source", "rationale", "error")
 class ReplayPlanner:
     name = "replay"
 
-    def __init__(self, records: list[dict], origin: str):
+    def __init__(self, records: list[dict], origin: str, nonces: dict[str, str] | None = None):
         self.records, self.origin = records, origin
+        self.nonces = dict(nonces or {})  # sha256 of a source -> the nonce its recorded test was measured with
 
     @classmethod
     def load(cls, origin: str, lineage: str = "default") -> ReplayPlanner:
         if origin.endswith(".jsonl"):
             return cls(read_jsonl(Path(origin)), origin)
-        return cls(records_from_ledger(origin, lineage), origin)
+        records, nonces = history_from_ledger(origin, lineage)
+        return cls(records, origin, nonces)
 
     def propose(self, context: PlannerContext) -> Proposal:
         # The target lineage's own count of analyses says how far an interrupted replay got.
@@ -41,8 +46,9 @@ class ReplayPlanner:
         )
 
 
-def records_from_ledger(url: str, lineage: str) -> list[dict]:
-    """Every analysis of `lineage` in the order recorded, with the source proposed from it."""
+def history_from_ledger(url: str, lineage: str) -> tuple[list[dict], dict[str, str]]:
+    """Every analysis of `lineage` in the order recorded, with the source proposed from it; and the nonce
+    each source of the lineage (the seed's too) was first tested with."""
     from ledger.store import parse_url, resolve_url
     from projections.session import open_session
 
@@ -51,13 +57,23 @@ def records_from_ledger(url: str, lineage: str) -> list[dict]:
         app.lineage(lineage)  # a clear error for a lineage the ledger does not hold
         analyses: list[dict] = []
         proposed: dict[str, dict] = {}  # analysis id -> the candidate proposed from it
-        for event in app.stored_events(types=["AnalysisRecorded", "CandidateProposed"]):
+        shas: dict[str, str] = {}  # candidate id -> its source's sha256
+        nonces: dict[str, str] = {}
+        for event in app.stored_events(types=["AnalysisRecorded", "CandidateProposed", "CandidateTested"]):
+            if event["type"] == "CandidateTested":
+                nonce = ((event.get("result") or {}).get("provenance") or {}).get("nonce")
+                sha = shas.get(event["originator_id"])
+                if sha and nonce:
+                    nonces.setdefault(sha, nonce)
+                continue
             if event.get("lineage") != lineage:
                 continue
             if event["type"] == "AnalysisRecorded":
                 analyses.append(event)
-            elif event.get("analysis_id"):
-                proposed.setdefault(event["analysis_id"], event)
+            else:
+                shas[event["originator_id"]] = event["sha256"]
+                if event.get("analysis_id"):
+                    proposed.setdefault(event["analysis_id"], event)
         records = []
         for analysis in analyses:
             candidate = proposed.get(analysis["originator_id"])
@@ -71,7 +87,7 @@ def records_from_ledger(url: str, lineage: str) -> list[dict]:
                 "source": None if candidate is None else app.source(candidate["sha256"]),
                 "rationale": None if candidate is None else candidate.get("rationale"), "error": error,
             })
-        return records
+        return records, nonces
 
 
 def write_jsonl(records: list[dict], path: Path) -> None:

@@ -28,6 +28,7 @@ import threading
 import time
 from dataclasses import asdict, dataclass
 
+from domain.policy import DEFAULT_RUN_SECONDS
 from domain.verdict import FAILED, TIMEOUT, Verdict
 from runner.sandbox.file_view import PROGRAM, FileView, bubblewrap_mounts, file_view
 from runner.sandbox.inside import protocol
@@ -43,7 +44,7 @@ class Limits:
     """What one candidate may use."""
 
     frame_seconds: float = 20.0  # wall clock for one frame, or for loading the module
-    run_seconds: float = 300.0  # wall clock for one run: one clip through both roles, every frame
+    run_seconds: float = DEFAULT_RUN_SECONDS  # wall clock for one run: one clip through both roles, every frame
     cpu_seconds: int = 120  # CPU time for one role over a whole clip
     memory_bytes: int = 2 << 30  # address space on top of what the warm server already maps
     frame_bytes_factor: float = 4.0  # compressed frame cap, as a multiple of the raw frame

@@ -138,9 +138,8 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
     client = anthropic.Anthropic(api_key="sk-test", max_retries=2,
                                  http_client=httpx2.Client(transport=httpx2.MockTransport(api)))
     with open_session(str(tmp_path / "ledger.db"), create=True) as session:
-        with Sandbox() as sandbox:
-            state, suite, _ = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(),
-                                           print, sandbox)
+        state, suite, _ = open_lineage(session.app, "default", CLIP[1:2], 8, "176x144", None, PolicyOptions(),
+                                       print)
         evolution = Evolution(session, "default", suite, ClaudePlanner(client=client))
         summary = evolution.run(3)
         assert summary.adopted == [1] and summary.iterations == 3
@@ -167,6 +166,12 @@ def test_replay_reproduces_the_same_adoptions(evolved, tmp_path):
     with open_session(str(db)) as original, open_session(str(copy)) as again:
         assert [v["sha256"] for v in original.app.lineage("default").versions] == \
                [v["sha256"] for v in again.app.lineage("default").versions]
+        # each version was tested on the material its original test used (the seed's too)
+        for first, second in zip(original.app.lineage("default").versions, again.app.lineage("default").versions,
+                                 strict=True):
+            nonces = [app.candidate(v["candidate_id"]).test_result["provenance"]["nonce"]
+                      for app, v in ((original.app, first), (again.app, second))]
+            assert nonces[0] == nonces[1]
 
 
 def test_compress_then_decompress_gives_the_frames_the_evaluator_measured(evolved, tmp_path):
