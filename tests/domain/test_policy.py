@@ -112,10 +112,23 @@ def test_the_default_policy_is_defined_once_and_used_everywhere():
 
 
 def test_policy_round_trips_and_validates():
-    policy = Policy(target_psnr_y=38.0, bitrate_factor=0.8, ratio_factor=1.5)
+    policy = Policy(target_psnr_y=38.0, bitrate_factor=0.8, ratio_factor=1.5, test_seconds=60.0, run_seconds=20.0)
     assert Policy.from_dict(policy.to_dict()) == policy
     with pytest.raises(ValueError):
         Policy(bitrate_factor=1.5)
+    with pytest.raises(ValueError):
+        Policy(test_seconds=0)
+
+
+def test_the_budgets_are_recorded_in_the_policy_and_given_to_the_sandbox():
+    from runner.evaluation.evaluator import sandbox_for
+    from runner.sandbox.fork_server import Limits
+
+    policy = Policy(test_seconds=60.0, run_seconds=20.0)
+    assert (policy.thresholds()["test_seconds"], policy.thresholds()["run_seconds"]) == (60.0, 20.0)
+    assert Limits().run_seconds == Policy().run_seconds  # one default for both
+    with sandbox_for(policy) as sandbox:
+        assert sandbox.limits.run_seconds == 20.0
 
 
 finite = st.floats(min_value=1.0, max_value=1e6, allow_nan=False)
