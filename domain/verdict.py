@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from domain.records import VerdictRecord
+from domain.text import plain_text
 
 OK = "ok"
 REJECTED = "rejected"  # static validation refused the source
@@ -14,6 +15,7 @@ OOM = "oom"  # exceeded the memory limit
 VIOLATION = "violation"  # tried a forbidden operation and was stopped at runtime
 
 CATEGORIES = (OK, REJECTED, FAILED, TIMEOUT, OOM, VIOLATION)
+MESSAGE_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,8 @@ class Verdict:
     def __post_init__(self) -> None:
         if self.category not in CATEGORIES:
             raise ValueError(f"unknown verdict category {self.category!r}")
+        # The message often quotes what candidate code raised or printed: kept as plain text only.
+        object.__setattr__(self, "message", plain_text(self.message, limit=MESSAGE_CHARS))
 
     @property
     def ok(self) -> bool:

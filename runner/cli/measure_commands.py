@@ -8,6 +8,7 @@ from typing import Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
@@ -81,7 +82,7 @@ def _point_row(label, point) -> list[str]:
         return "-" if value is None else f"{value:.{digits}f}"
 
     verdict = point["verdict"]
-    status = "ok" if point["success"] else f"{verdict['category']}: {verdict['message'][:60]}"
+    status = "ok" if point["success"] else escape(f"{verdict['category']}: {verdict['message'][:60]}")
     return [str(label), str(point["bytes"]), number("kbps", 1), number("bpp", 3), number("ratio", 1),
             number("psnr_y"), number("ssim_y", 4), number("encode_fps", 1), number("decode_fps", 1), status]
 
@@ -94,7 +95,7 @@ def show_evaluation(report: dict) -> None:
     if isolation.startswith("DEGRADED"):
         console.print(f"[bold red]WARNING: sandbox {isolation}[/]")
     if not report["clips"]:
-        console.print(f"[red]{report['verdict']['category']}[/]: {report['verdict']['message']}")
+        console.print(f"[red]{report['verdict']['category']}[/]: {escape(report['verdict']['message'])}")
         return
     for name, clip in report["clips"].items():
         bd = clip.get("bd_rate_vs_jpeg_pct")

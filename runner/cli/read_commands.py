@@ -8,7 +8,9 @@ from typing import Any, Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
+from domain.text import plain_text
 from projections.history import history as history_rows
 from projections.lineage_events import lineage_members
 from projections.state import status as status_state
@@ -118,7 +120,7 @@ def events(
             details = {k: v for k, v in e.items() if k not in _EVENT_HEADER}
             text = ", ".join(f"{k}={_short(v)}" for k, v in details.items())
             table.add_row(str(e["position"]), e["timestamp"][:19].replace("T", " "), e["type"],
-                          f"{e['originator_id'][:8]}/{e['originator_version']}", text[:160])
+                          f"{e['originator_id'][:8]}/{e['originator_version']}", Text(plain_text(text, limit=160)))
         console.print(table)
 
 

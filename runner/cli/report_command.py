@@ -98,7 +98,7 @@ def report(
     """Write a self-contained HTML report: timeline, candidates, RD curves against JPEG/WebP/x264, costs, versions."""
     from projections import export as exporters
 
-    say = narrator(quiet=as_json, markup=False)
+    say = narrator(quiet=as_json)
     with errors():
         qualities = _parse_qualities(quality)
         with open_ledger(ledger) as session:

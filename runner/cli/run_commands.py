@@ -76,7 +76,7 @@ def run(
             with Progress(TextColumn("[bold]evolving[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                           console=console, disable=as_json, transient=True) as progress:
                 task = progress.add_task("iterations", total=iterations)
-                narration = Narrator(say if as_json else progress.console.print)
+                narration = Narrator(narrator(quiet=as_json, to=progress.console))
                 evolution = Evolution(session, lineage, suite, chosen, workers=workers, narration=narration,
                                       nonces=nonces)
                 try:

@@ -71,11 +71,14 @@ def print_json(document: Any) -> None:
     sys.stdout.write(json.dumps(document, indent=2, allow_nan=False, default=str) + "\n")
 
 
-def narrator(quiet: bool = False, *, markup: bool | None = None) -> Say:
-    """`say(text)`: a line of progress on the console, or nothing where the command prints JSON instead."""
+def narrator(quiet: bool = False, *, to: Console | None = None) -> Say:
+    """`say(text)`: a line of progress on the console (or `to`), or nothing where the command prints JSON
+    instead. Lines are printed as plain text: they quote reasons and messages that candidate code or a model
+    wrote, whose brackets must never be read as markup."""
     if quiet:
         return lambda text: None
-    return lambda text: console.print(text, markup=markup, highlight=False, soft_wrap=True)
+    out = to or console
+    return lambda text: out.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def read_candidate(path: Path) -> str:
