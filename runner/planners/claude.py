@@ -58,7 +58,11 @@ decoder itself reconstructed, computed identically on both sides. Output must be
 Sandbox rules (code that breaks them is rejected before it runs): imports only from
 {', '.join(sorted(ALLOWED_MODULES))}; no attribute whose name starts with `_`; no name starting
 with `__`; no exec, eval, compile, open, __import__, getattr, setattr, delattr, globals, locals,
-vars, input; no file, network or process access; at most {MAX_SOURCE_BYTES} bytes of source.
+vars, input, id, dir, hasattr; no file, network or process access; at most {MAX_SOURCE_BYTES} bytes of
+source. Use a module only as `module.name` (do not pass it around or rebind it; its attributes are
+read-only), and only the names a codec needs (array maths, fft/linalg/random generators, OpenCV image
+processing and imencode/imdecode, the codecs' compress/decompress); `type(x)` only to compare or in
+isinstance; str.format only on a literal with plain fields; class patterns only on built-in types.
 
 Scoring: the test finds the lowest `quality` whose mean PSNR-Y on the real clip reaches the
 target, then compares bitrate and compression ratio with the current best at its own matched

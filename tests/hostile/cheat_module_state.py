@@ -1,9 +1,10 @@
 """Metric cheat: the encoder sends no bytes and parks each source frame on a module both
 roles import (json); the decoder "decodes" by reading them back. Zero bytes, perfect PSNR.
 
-Expected: passes static validation (setting an attribute on a module is legal) and runs
-ok, but the cheat finds nothing: the encoder and decoder are separate processes (separate
-fork servers, separate bubblewrap instances), so the decoder returns black frames.
+Expected: rejected by static validation (hasattr is not an allowed builtin, module attributes are
+read-only); with validation off it runs ok, but the cheat finds nothing: the encoder and decoder
+are separate processes (separate fork servers, separate bubblewrap instances), so the decoder
+returns black frames.
 """
 import json
 

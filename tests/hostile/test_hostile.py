@@ -185,7 +185,8 @@ CASES = [
     runs("exit_at_import", F),
     runs("exit_keyboard_interrupt", F),
     # metric cheats
-    runs("cheat_module_state", OK, cheat=True),
+    # hasattr and setting a module's attribute are refused statically now; at run time the decoder finds nothing
+    case("cheat_module_state", runtime=OK, kernel=OK, cheat=True, b=OK, l=OK, s=OK, a=OK),
     case("cheat_tmp_file", kernel=V, cheat=True, b=F, l=F, s=V, a=V),
     case("cheat_gc_walk", kernel=OK, cheat=True, b=OK, l=OK, s=OK, a=V),
     case("cheat_frame_walk", kernel=OK, cheat=True, b=OK, l=OK, s=OK, a=V),
@@ -414,7 +415,8 @@ def run_attack(host, sandboxes, name: str, layers: str):
     assert host.decoy.poll() is None, f"{name} killed the decoy process"
     assert os.getcwd() == str(host.root) and os.environ.get("ANTHROPIC_API_KEY") == host.secret
     assert _settled(lambda: _stray_processes(host, sandboxes), []) == [], f"{name} left processes behind"
-    if BY_NAME[name].cheat and result.decoded:
+    case = BY_NAME.get(name)  # attacks of the suites with test modules of their own have no row here
+    if case is not None and case.cheat and result.decoded:
         assert not any(np.array_equal(a, b) for a, b in zip(FRAMES, result.decoded)), f"{name} cheated"
     return result
 

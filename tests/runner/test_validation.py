@@ -1,11 +1,14 @@
 """Static validation refuses what it should, with reasons, and lets ordinary codec code through."""
 
+import importlib
+import types
 from pathlib import Path
 
 import pytest
 
 from domain.seed import SEED_SOURCE
-from runner.sandbox.inside.shared_rules import ALLOWED_MODULES
+from runner.sandbox.allowed_names import ALLOWED_BUILTINS, MODULE_ATTRIBUTES, MODULE_CONSTANT_PREFIXES
+from runner.sandbox.inside.shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES, FORBIDDEN_BUILTINS
 from runner.sandbox.validation import MAX_SOURCE_BYTES, validate
 from tests.runner.test_codecgen import ALLOWED_IMPORTS as CODECGEN_TESTS_ALLOWED_IMPORTS
 
@@ -36,14 +39,31 @@ def test_seed_passes():
 
 def test_ordinary_helpers_pass():
     source = with_contract('''
+import cv2
 import numpy as np
-from collections import deque
+from collections import deque, namedtuple
 from itertools import product
+from numpy import random as npr
 _cache = {}
+Point = namedtuple("Point", "x y")
 
 
 def _pack(values, _=None):
-    return "{}x{}".format(*values), type(values), super, object
+    return "{}x{}".format(*values), type(values) is tuple, super, object
+
+
+def _describe(value, width):
+    kind = "int" if isinstance(value, (int, np.integer)) or type(value) == type(width) else "other"
+    match value:
+        case int(number) | float(number):
+            return "{0:>{1}} {kind!r}".format(number, width, kind=kind)
+        case str() as text:
+            return text
+    return f"{value!r:>{width}}"
+
+
+def _noise(shape, seed):
+    return npr.default_rng(seed).integers(0, 4, shape), cv2.COLOR_BGR2YCrCb, np.random.default_rng(seed)
 
 
 class Block:
@@ -96,6 +116,93 @@ def test_refused_with_a_reason(snippet, fragment):
     reasons = validate(with_contract(snippet))
     assert reasons, snippet
     assert any(fragment in reason for reason in reasons), reasons
+
+
+TYPE_AS_VALUE = "'type' may only be called"
+TYPE_RESULT = "type(value) may only be compared"
+
+
+@pytest.mark.parametrize("snippet, fragment", [
+    # classes made with computed names: type under another name, with *args, through a helper
+    ("make = type\nX = make('X', (), {})", TYPE_AS_VALUE),
+    ("X = type(*['X', (), {}])", "type() may only be called with one plain argument"),
+    ("X = type('X', (), {})", "it builds a class"),
+    ("import itertools\nX = list(itertools.starmap(type, [('X', (), {})]))", TYPE_AS_VALUE),
+    ("X = list(map(type, ['X'], [()], [{}]))", TYPE_AS_VALUE),
+    ("import functools\nmake = functools.partial(type, 'X')", TYPE_AS_VALUE),
+    ("X = type[int]('X', (), {})", TYPE_AS_VALUE),
+    ("class Meta(type):\n    pass", TYPE_AS_VALUE),
+    ("X = type(int)('X', (), {})", TYPE_RESULT),
+    ("meta = type(int)", TYPE_RESULT),
+    ("def kind(value):\n    return type(value)", TYPE_RESULT),
+    ("def f(type):\n    pass", "defining 'type'"),
+    # modules only through their allow-lists, never under another name
+    ("import numpy as np\nnp.test()", "attribute 'test' of numpy"),
+    ("import numpy\nnumpy.fft.test()", "attribute 'test' of numpy.fft"),
+    ("from numpy.fft import test", "importing 'test' from numpy.fft"),
+    ("import cv2\ncv2.loadGaussianSplats('x')", "attribute 'loadGaussianSplats' of cv2"),
+    ("import cv2\ncv2.FontFace_setBuiltinFont('sans', 'x')", "attribute 'FontFace_setBuiltinFont'"),
+    ("import cv2\ncv2.ORB_create().write('x')", "attribute 'ORB_create' of cv2"),
+    ("import functools\nalias = functools.GenericAlias", "attribute 'GenericAlias' of functools"),
+    ("import typing\norigin = typing.get_origin", "attribute 'get_origin' of typing"),
+    ("import json\njson.stash = {}", "attribute 'stash' of json"),
+    ("import numpy as np\nnp.pi = 3", "modules are read-only"),
+    ("import numpy as np\nm = np\nm.load('x')", "module numpy may only be used through its attributes"),
+    ("import cv2\nlibrary = [cv2]", "module cv2 may only be used"),
+    ("import numpy as np\nfft = np.fft", "module numpy.fft may only be used"),
+    ("import numpy as np\nnp = 1", "may not be rebound"),
+    ("import numpy as np\ndef f(np):\n    pass", "may not be rebound"),
+    ("import numpy as np\nimport cv2 as np", "bound to two modules"),
+    # builtins outside the allow-list, whatever the spelling
+    ("x = id(1)", "'id' is not allowed"),
+    ("x = hasattr(1, 'real')", "'hasattr' is not allowed"),
+    ("names = dir()", "'dir' is not allowed"),
+    ("for id in range(3):\n    pass", "'id' is not allowed"),
+    # format strings: plain fields only
+    ("x = '{0.real}'.format(1)", "format string field {0.real}"),
+    ("x = '{0[0]}'.format([1])", "format string field {0[0]}"),
+    ("x = '{:{0.imag}}'.format(1)", "format string field {0.imag}"),
+    ("x = '{.real}'.format(1)", "format string field {.real}"),
+    ("x = '{a.real}'.format_map({'a': 1})", "'.format_map' is not allowed"),
+    ("x = '{'.format(1)", "format string cannot be parsed"),
+    ("x = ('{0.' + 'real}').format(1)", "'.format' is only allowed on a string literal"),
+    # class patterns: plain built-in types only
+    ("match 1:\n    case object(real=r):\n        pass", "class pattern object(...)"),
+    ("import numpy as np\nmatch np.ndarray:\n    case type():\n        pass", "class pattern type(...)"),
+    ("match 1:\n    case int(gi_frame=f):\n        pass", "attribute 'gi_frame'"),
+])
+def test_meaning_not_spelling(snippet, fragment):
+    reasons = validate(with_contract(snippet))
+    assert any(fragment in reason for reason in reasons), reasons
+
+
+def test_every_reason_is_one_line():
+    reasons = validate(with_contract("import numpy as np\nm = np\nx = type(1)\ny = '{0.a}'.format(1)"))
+    assert len(reasons) == 3 and all("\n" not in reason for reason in reasons), reasons
+
+
+def test_the_allow_lists_cover_exactly_the_importable_modules():
+    assert set(MODULE_ATTRIBUTES) == ALLOWED_MODULES | ALLOWED_SUBMODULES
+    assert set(MODULE_CONSTANT_PREFIXES) <= set(MODULE_ATTRIBUTES)
+    assert ALLOWED_BUILTINS.isdisjoint(FORBIDDEN_BUILTINS)
+
+
+@pytest.mark.parametrize("module", sorted(MODULE_ATTRIBUTES))
+def test_every_allowed_attribute_exists_and_hands_out_no_module_or_metaclass(module):
+    loaded = importlib.import_module(module)
+    for name in MODULE_ATTRIBUTES[module]:
+        value = getattr(loaded, name)
+        assert not isinstance(value, types.ModuleType), f"{module}.{name} is a module"
+        assert not (isinstance(value, type) and issubclass(value, type)), f"{module}.{name} makes classes"
+
+
+@pytest.mark.parametrize("module", sorted(MODULE_CONSTANT_PREFIXES))
+def test_constant_prefixes_name_only_constants(module):
+    loaded = importlib.import_module(module)
+    for name in dir(loaded):
+        if name.startswith(MODULE_CONSTANT_PREFIXES[module]):
+            value = getattr(loaded, name)
+            assert type(value) is int or module == "cv2" and name.startswith("CV_") and callable(value), name
 
 
 def test_missing_and_misshapen_functions():
