@@ -39,7 +39,8 @@ def codecs() -> dict[str, str]:
 
 def spread(values: list[float]) -> str:
     low, high = min(values), max(values)
-    return f"median {statistics.median(values):8.2f}  min {low:8.2f}  max {high:8.2f}  spread {100 * (high / low - 1):5.1f}%"
+    return (f"median {statistics.median(values):8.2f}  min {low:8.2f}  max {high:8.2f}  "
+            f"spread {100 * (high / low - 1):5.1f}%")
 
 
 def main() -> None:

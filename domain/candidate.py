@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import candidate_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, comparable
-from domain.records import AdoptionTestResult, ComparableMetrics, DecisionRecord, PolicyRecord
+from domain.records import AdoptionTestResult, ComparableMetrics, DecisionRecord, PolicyRecord, Reproduction, Rescore
 
 # A candidate's status, the one home of these names (read models and reports use them too).
 PROPOSED = "proposed"
@@ -60,6 +60,7 @@ class Candidate(Aggregate):
         self.result: AdoptionTestResult | None = None
         self.reused_from: str | None = None
         self.decision: DecisionRecord | None = None  # once adopted or declined
+        self.rescores: list[Rescore] = []  # later measurements, each under the evaluator of its day
 
     @property
     def decided(self) -> bool:
@@ -104,6 +105,17 @@ class Candidate(Aggregate):
         self.status = TESTED
         self.result = result
         self.reused_from = reused_from
+
+    def rescore(self, result: AdoptionTestResult, reproduction: Reproduction) -> None:
+        """A later measurement of this source (an adoption test under today's evaluator), and whether its
+        recorded test reproduced, kept beside the test it was decided on: never in its place."""
+        if self.result is None:
+            raise CandidateError(f"candidate {self.id} was never tested, so there is nothing to rescore")
+        self._rescored(result=json_safe(result, "result"), reproduction=json_safe(reproduction, "reproduction"))
+
+    @event("CandidateRescored")
+    def _rescored(self, result: AdoptionTestResult, reproduction: Reproduction) -> None:
+        self.rescores.append(Rescore(result=result, reproduction=reproduction))
 
     # ------------------------------------------------------------------ decision
 

@@ -130,6 +130,9 @@ def comparable(test: TestRecord) -> ComparableMetrics:
         out["clips_success"] = {name: bool(isinstance(p, dict) and p.get("success")) for name, p in clips.items()}
     elif isinstance(recorded, dict):
         out["clips_success"] = dict(recorded)
+    provenance = test.get("provenance")
+    if provenance is not None:
+        out["provenance"] = provenance
     return out
 
 

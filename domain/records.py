@@ -88,6 +88,29 @@ class ComparableMetrics(TypedDict):
     isolation: str | None
     summary: MetricFigures | None  # the test's summary without its verdict (the test's own repeats it)
     clips_success: NotRequired[dict[str, bool]]
+    provenance: NotRequired[Provenance]  # what measured it (tests recorded before provenance have none)
+
+
+class FrameDifference(TypedDict):
+    clip: str
+    frame: int | None  # the first frame whose bytes differ; None where the run failed or the count differs
+
+
+class Reproduction(TypedDict):
+    """A recorded test run again on its own material: did the codec write the very same bytes?"""
+
+    nonce: str | None  # the recorded test's nonce; None for tests recorded before nonces
+    quality: int | None
+    reproduced: bool | None  # None: nothing recorded to compare with
+    checked_clips: list[str]
+    differences: list[FrameDifference]
+
+
+class Rescore(TypedDict):
+    """One later measurement of a candidate (CandidateRescored)."""
+
+    result: AdoptionTestResult
+    reproduction: Reproduction
 
 
 class PolicyRecord(TypedDict):

@@ -85,7 +85,7 @@ def decompress_video_frame(data, frame_index, config):
     body = lzma.decompress(data[12:])
     shapes = [(h, w), ((h + 1) // 2, (w + 1) // 2), ((h + 1) // 2, (w + 1) // 2)]
     planes, offset = [], 0
-    for index, (size, shape) in enumerate(zip(sizes, shapes)):
+    for index, (size, shape) in enumerate(zip(sizes, shapes, strict=True)):
         padded_shape = (shape[0] + -shape[0] % BLOCK, shape[1] + -shape[1] % BLOCK)
         plane = decode_plane(body[offset:offset + size], padded_shape, step * (1.5 if index else 1.0))
         planes.append(plane[: shape[0], : shape[1]])

@@ -23,7 +23,7 @@ from domain.ids import candidate_id as make_candidate_id
 from domain.ids import sha256_of, source_id
 from domain.lineage import Lineage
 from domain.policy import Policy, comparable, seed_decision
-from domain.records import AdoptionTestResult
+from domain.records import AdoptionTestResult, Reproduction
 from domain.seed import SEED_SOURCE
 from domain.source import SourceBlob
 from ledger.errors import Busy, LedgerError, StoreError, SuiteMismatch, first_line
@@ -196,6 +196,17 @@ class CodecLedger(LedgerQueries):
             candidate.record_test(result, reused_from=reused_from)
             self._save_unless_recorded(candidate)
         return self.candidate(candidate_id)
+
+    def record_rescore(self, candidate_id: str, result: AdoptionTestResult, reproduction: Reproduction) -> Candidate:
+        """A later measurement of a tested candidate, recorded beside its test (a new event, never an edit)."""
+
+        def attempt() -> Candidate:
+            candidate = self.candidate(candidate_id)
+            candidate.rescore(result, reproduction)
+            self._save(candidate)
+            return candidate
+
+        return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=f"candidate {candidate_id}: busy; try again")
 
     def decide(self, lineage: str, candidate_id: str) -> Candidate:
         """Decide a tested candidate against the current best; returns it decided.

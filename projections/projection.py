@@ -70,6 +70,7 @@ class LedgerProjection(Projection[LedgerView]):
         "CandidateAdopted": "_candidate_adopted",
         "CandidateDeclined": "_candidate_declined",
         "AnalysisRecorded": "_analysis_recorded",
+        "CandidateRescored": "_candidate_rescored",
     }
     topics = tuple(topics_of(list(RULES)))
 
@@ -197,6 +198,28 @@ class LedgerProjection(Projection[LedgerView]):
 
     def _candidate_declined(self, fact: Fact, position: int) -> None:
         self._decided(fact, position, "declined", None)
+
+    def _candidate_rescored(self, fact: Fact, position: int) -> None:
+        d = fact.data
+        candidate = self._get("cl_candidates", (fact.originator_id,))
+        if candidate is None:
+            raise LookupError(f"candidate {fact.originator_id} was rescored before it was proposed")
+        result, reproduced = d["result"], d["reproduction"].get("reproduced")
+        summary = result.get("summary") or {}
+        self._put(
+            "cl_rescores",
+            (fact.originator_id, position),
+            candidate_id=fact.originator_id,
+            lineage=candidate["lineage"],
+            position=position,
+            at=fact.at,
+            evaluator=(result.get("provenance") or {}).get("evaluator"),
+            reproduced=None if reproduced is None else int(bool(reproduced)),
+            verdict=(result.get("verdict") or {}).get("category"),
+            quality=result.get("quality"),
+            kbps=summary.get("kbps"),
+            psnr_y=summary.get("psnr_y"),
+        )
 
     def _rolled_back(self, fact: Fact, position: int) -> None:
         d = fact.data

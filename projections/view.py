@@ -63,6 +63,13 @@ TABLES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
             ("model", TEXT), ("tokens_in", INT), ("tokens_out", INT), ("cost_usd", FLOAT),
         ],
     ),
+    "cl_rescores": (
+        ("candidate_id", "position"),
+        [
+            ("candidate_id", TEXT), ("lineage", TEXT), ("position", INT), ("at", TEXT), ("evaluator", TEXT),
+            ("reproduced", INT), ("verdict", TEXT), ("quality", INT), ("kbps", FLOAT), ("psnr_y", FLOAT),
+        ],
+    ),
 }
 INDEXES = {
     "cl_candidates_by_lineage": ("cl_candidates", ("lineage", "position")),

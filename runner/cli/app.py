@@ -9,6 +9,7 @@ from runner.cli import (
     measure_commands,
     read_commands,
     report_command,
+    rescore_command,
     run_commands,
     submit_command,
     time_travel,
@@ -21,7 +22,7 @@ COMMANDS = (
     measure_commands.evaluate, measure_commands.baselines,
     submit_command.submit, dashboard.status, read_commands.history, read_commands.why, read_commands.show,
     time_travel.rollback, time_travel.replay, time_travel.export, read_commands.events,
-    report_command.report,
+    report_command.report, rescore_command.rescore,
     run_commands.run, run_commands.compress, run_commands.decompress,
 )
 for command in COMMANDS:

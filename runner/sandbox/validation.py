@@ -144,13 +144,13 @@ class _Checker(ast.NodeVisitor):
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
         if node.level:
             self._refuse(node, "relative imports are not allowed")
-        elif self._check_module(node, node.module or ""):
+        elif self._check_module(node, module := node.module or ""):
             for alias in node.names:
                 if alias.name == "*":
-                    self._refuse(node, f"'from {node.module} import *' is not allowed")
-                elif not module_attribute_allowed(node.module, alias.name):
-                    self._refuse(node, f"importing {alias.name!r} from {node.module} is not allowed "
-                                       f"(not on {node.module}'s allow-list)")
+                    self._refuse(node, f"'from {module} import *' is not allowed")
+                elif not module_attribute_allowed(module, alias.name):
+                    self._refuse(node, f"importing {alias.name!r} from {module} is not allowed "
+                                       f"(not on {module}'s allow-list)")
                 elif f"{node.module}.{alias.name}" not in MODULE_ATTRIBUTES:
                     self._check_definition(node, alias.asname or alias.name)
         self.generic_visit(node)

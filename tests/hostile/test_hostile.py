@@ -83,7 +83,7 @@ class Case:
 
 
 def case(name, runtime=V, kernel=BLOCKED, cheat=False, b=None, l=None, s=None, a=None):  # noqa: E741
-    alone = {layer: frozenset(v) for layer, v in zip(SINGLE_LAYERS, (b, l, s, a)) if v is not None}
+    alone = {layer: frozenset(v) for layer, v in zip(SINGLE_LAYERS, (b, l, s, a), strict=True) if v is not None}
     return Case(name, True, frozenset(runtime), frozenset(kernel), alone, cheat)
 
 
@@ -218,7 +218,8 @@ class Host:
             db.execute("insert into events (body) values (?)", (self.ledger_marker,))
         db.close()
         self._plant()
-        self.decoy = subprocess.Popen(["sleep", "3600"], env={"ANTHROPIC_API_KEY": self.secret, "PATH": "/usr/bin:/bin"})
+        self.decoy = subprocess.Popen(["sleep", "3600"],
+                                      env={"ANTHROPIC_API_KEY": self.secret, "PATH": "/usr/bin:/bin"})
         self.tcp = self._listener(socket.AF_INET, socket.SOCK_STREAM, ("127.0.0.1", 0))
         self.udp = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.udp.bind(("127.0.0.1", 0))
@@ -417,7 +418,7 @@ def run_attack(host, sandboxes, name: str, layers: str):
     assert _settled(lambda: _stray_processes(host, sandboxes), []) == [], f"{name} left processes behind"
     case = BY_NAME.get(name)  # attacks of the suites with test modules of their own have no row here
     if case is not None and case.cheat and result.decoded:
-        assert not any(np.array_equal(a, b) for a, b in zip(FRAMES, result.decoded)), f"{name} cheated"
+        assert not any(np.array_equal(a, b) for a, b in zip(FRAMES, result.decoded, strict=False)), f"{name} cheated"
     return result
 
 
@@ -626,7 +627,7 @@ def test_nondeterminism_is_caught_by_running_twice(host, sandboxes):
         assert result.decoded == [] and result.payload == []
     honest = box.run_twice(SEED_SOURCE, FRAMES, config, keep_payload=True)
     assert honest.verdict.ok and len(honest.payload) == len(FRAMES)
-    assert all(np.array_equal(a, b) for a, b in zip(FRAMES, honest.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(FRAMES, honest.decoded, strict=True))
 
 
 def _nonblocking_pipes(box) -> list:
@@ -655,4 +656,4 @@ def test_a_candidate_cannot_break_the_next_one(host, sandboxes, layers):
         box.run(source(name), FRAMES, host.config())
         honest = box.run(SEED_SOURCE, FRAMES, host.config())
         assert honest.verdict.ok, (name, honest.verdict)
-        assert all(np.array_equal(a, b) for a, b in zip(FRAMES, honest.decoded))
+        assert all(np.array_equal(a, b) for a, b in zip(FRAMES, honest.decoded, strict=True))

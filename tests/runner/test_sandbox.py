@@ -51,7 +51,7 @@ def test_seed_round_trips_exactly_and_reports_its_layers(sandbox, clip):
     result = sandbox.run(SEED_SOURCE, frames, config)
     assert result.verdict.ok, result.verdict
     assert result.sizes == [frames[0].nbytes] * len(frames)
-    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded, strict=True))
     assert result.verdict.isolation == "bubblewrap namespaces"
     assert "rlimits" in result.layers and "audit hook" in result.layers
     assert any(layer.startswith("seccomp") for layer in result.layers)
@@ -85,7 +85,8 @@ def test_one_candidate_cannot_see_another(clip):
     # Static validation refuses setting a module's attribute; without it, the runtime layers keep candidates apart.
     frames, config = clip
     writer = SEED_SOURCE.replace("import numpy as np", "import numpy as np\nimport json\njson.leak = 'secret'")
-    reader = SEED_SOURCE.replace("return frame.tobytes()", "return frame.tobytes() + (b'!' if hasattr(json, 'leak') else b'')")
+    reader = SEED_SOURCE.replace("return frame.tobytes()",
+                                 "return frame.tobytes() + (b'!' if hasattr(json, 'leak') else b'')")
     reader = reader.replace("import numpy as np", "import numpy as np\nimport json")
     with Sandbox(layers=Layers(static=False), limits=Limits(frame_seconds=3.0)) as box:
         assert box.run(writer, frames, config).verdict.ok
@@ -156,7 +157,7 @@ def test_examples_round_trip_in_the_sandbox(sandbox, clip):
         result = sandbox.run((EXAMPLES / f"{name}.py").read_text(), frames, config)
         assert result.verdict.ok, (name, result.verdict)
     lossless = sandbox.run((EXAMPLES / "zlib_lossless.py").read_text(), frames, config)
-    assert all(np.array_equal(a, b) for a, b in zip(frames, lossless.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(frames, lossless.decoded, strict=True))
 
 
 def test_no_processes_left_behind(clip):
@@ -199,7 +200,8 @@ def decompress_video_frame(data, frame_index, config):
     (2, None, "encoder", 2),
     (None, 0, "decoder", 0),
 ])
-def test_the_verdict_names_the_earliest_frame_that_did_not_round_trip(sandbox, clip, encoder_frame, decoder_frame, role, frame):
+def test_the_verdict_names_the_earliest_frame_that_did_not_round_trip(sandbox, clip, encoder_frame, decoder_frame,
+                                                                      role, frame):
     frames, config = clip
     result = sandbox.run(_failing_at(encoder_frame, decoder_frame), frames, config)
     assert result.verdict.category == "failed"
@@ -220,7 +222,7 @@ def test_servers_are_reused_after_clean_runs_and_replaced_after_a_failure(clip):
         # The failed job may have ended mid-message: both servers start afresh and work.
         result = box.run(SEED_SOURCE, frames, config)
         assert result.verdict.ok
-        assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+        assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded, strict=True))
         assert first[0] != box.encoder.process.pid and first[1] != box.decoder.process.pid
 
 
@@ -239,7 +241,7 @@ def test_decode_alone_reads_recorded_bytes(sandbox, clip):
     encoded = sandbox.run(source, frames, config, keep_payload=True)
     decoded = sandbox.decode(source, encoded.payload, config)
     assert decoded.verdict.ok and decoded.sizes == encoded.sizes
-    assert all(np.array_equal(a, b) for a, b in zip(frames, decoded.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(frames, decoded.decoded, strict=True))
 
 
 def test_named_tuples_and_type_variables_do_not_trip_the_audit_hook(sandbox, clip):
@@ -273,7 +275,7 @@ def decompress_video_frame(data, frame_index, config):
     result = sandbox.run(source, frames, config)
     assert result.verdict.ok, result.verdict
     assert "audit hook" in result.layers
-    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded))
+    assert all(np.array_equal(a, b) for a, b in zip(frames, result.decoded, strict=True))
 
 
 def test_every_module_validation_allows_imports_inside_the_sandbox(sandbox, clip):

@@ -208,10 +208,12 @@ def test_constant_prefixes_name_only_constants(module):
 def test_missing_and_misshapen_functions():
     assert any("missing top-level function decompress_video_frame" in r
                for r in validate("def compress_video_frame(frame, frame_index, config):\n    return b''\n"))
-    reasons = validate("def compress_video_frame(frame):\n    pass\ndef decompress_video_frame(a, b, c, d):\n    pass\n")
+    reasons = validate("def compress_video_frame(frame):\n    pass\n"
+                       "def decompress_video_frame(a, b, c, d):\n    pass\n")
     assert any("compress_video_frame must be callable" in r for r in reasons)
     assert any("decompress_video_frame must be callable" in r for r in reasons)
-    assert validate("def compress_video_frame(*args):\n    pass\ndef decompress_video_frame(a, b, c, d=1):\n    pass\n") == []
+    assert validate("def compress_video_frame(*args):\n    pass\n"
+                    "def decompress_video_frame(a, b, c, d=1):\n    pass\n") == []
 
 
 def test_syntax_errors_say_where():

@@ -89,14 +89,14 @@ def readable_rules(readable: list, hidden: list):
     it gets a rule to list its names only, and each of its entries a rule of its own.
     Symbolic links inside get none: their target is readable where its own path is.
     """
-    hidden = set(hidden)
+    hidden_paths = set(hidden)
 
     def rules(path: str, is_folder: bool):
-        if path in hidden:
+        if path in hidden_paths:
             return
         if not is_folder:
             yield path, READ_FILE
-        elif not any(other.startswith(path + "/") for other in hidden):
+        elif not any(other.startswith(path + "/") for other in hidden_paths):
             yield path, READ_FILE | READ_DIR
         else:
             yield path, READ_DIR

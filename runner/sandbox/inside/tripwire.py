@@ -94,7 +94,7 @@ def install_tripwire(channel: Channel, own_code) -> None:
                 args[0] is own_code or args[0].co_filename == "<string>"):
             return
         if event == "sys._getframe":
-            args = None  # what the hook's frame holds while the refusal propagates
+            del args  # what the hook's frame holds while the refusal propagates
             raise no_frames("frames are not available in the sandbox")
         if event == "object.__setattr__" and size(args) == 3 and kind(args[1]) is string and (
                 args[1] == "__module__" and kind(args[2]) is string
