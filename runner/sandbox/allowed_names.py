@@ -26,6 +26,12 @@ def _names(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+SEEDED_GENERATORS_OF_NUMPY = _names(
+    "default_rng Generator SeedSequence PCG64 PCG64DXSM Philox SFC64 MT19937 RandomState")
+# ... by their full names: a call to one of them must give a seed.
+SEEDED_GENERATORS = frozenset(f"numpy.random.{name}" for name in SEEDED_GENERATORS_OF_NUMPY)
+
+
 _NUMPY = _names("""
     array asarray asanyarray ascontiguousarray asfortranarray zeros zeros_like ones ones_like empty
     empty_like full full_like arange linspace logspace geomspace eye identity diag diagflat tri tril triu
@@ -82,7 +88,7 @@ _CV2 = _names("""
     estimateAffinePartial2D findHomography perspectiveTransform transform solve gemm invert determinant
     eigen SVDecomp PCACompute PCAProject PCABackProject distanceTransform connectedComponents
     connectedComponentsWithStats line circle rectangle ellipse fillPoly fillConvexPoly polylines arrowedLine
-    drawMarker FILLED getTickCount getTickFrequency error
+    drawMarker FILLED error
 """)
 
 MODULE_ATTRIBUTES: Mapping[str, frozenset[str]] = {
@@ -94,10 +100,9 @@ MODULE_ATTRIBUTES: Mapping[str, frozenset[str]] = {
         norm vector_norm matrix_norm inv pinv solve lstsq det slogdet eig eigh eigvals eigvalsh svd svdvals
         qr cholesky matrix_rank matrix_power multi_dot cond tensorinv tensorsolve LinAlgError matmul outer
         cross diagonal trace vecdot matrix_transpose tensordot"""),
-    "numpy.random": _names("""
-        default_rng Generator SeedSequence PCG64 PCG64DXSM Philox SFC64 MT19937 RandomState seed rand randn
-        randint random random_sample choice shuffle permutation normal uniform standard_normal poisson
-        binomial exponential laplace"""),
+    # Only generators made from a seed: numpy's global functions (np.random.rand, ...) draw from a state
+    # seeded with the machine's entropy, and so does any of these called without a seed (validation refuses that).
+    "numpy.random": SEEDED_GENERATORS_OF_NUMPY,
     "numpy.polynomial": _names("Polynomial Chebyshev Legendre Laguerre Hermite HermiteE"),
     "numpy.typing": _names("NDArray ArrayLike DTypeLike NBitBase"),
     "numpy.ma": _names("""

@@ -22,6 +22,7 @@ from runner.sandbox.allowed_names import (
     ALLOWED_BUILTINS,
     MODULE_ATTRIBUTES,
     PATTERN_TYPES,
+    SEEDED_GENERATORS,
     module_attribute_allowed,
 )
 from runner.sandbox.inside.shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES, FORBIDDEN_BUILTINS
@@ -99,6 +100,7 @@ class _Checker(ast.NodeVisitor):
         # What the checks need to know about the whole module first: the names bound to modules,
         # and the places where an expression is used (as an attribute's base, called, compared).
         self.modules: dict[str, str] = {}
+        self.imported: dict[str, str] = {}  # a name bound by `from module import name` -> module.name
         self.bases: set[int] = set()
         self.callees: set[int] = set()
         self.compared: set[int] = set()
@@ -131,6 +133,7 @@ class _Checker(ast.NodeVisitor):
                 module = alias.name if alias.asname else name
             elif not node.level:
                 name, module = alias.asname or alias.name, f"{node.module}.{alias.name}"
+                self.imported[name] = module
             else:
                 continue  # refused anyway
             if module in MODULE_ATTRIBUTES and self.modules.setdefault(name, module) != module:
@@ -252,7 +255,21 @@ class _Checker(ast.NodeVisitor):
             elif id(node) not in self.compared:
                 self._refuse(node, "type(value) may only be compared (type(x) is int): it can return a class-making "
                                    "type")
+        called = self._qualified(node.func)
+        if called in SEEDED_GENERATORS and not node.keywords and not any(
+                not isinstance(argument, ast.Starred) for argument in node.args):
+            self._refuse(node, f"{called}() without a seed draws the machine's entropy: give it a seed (a codec's "
+                               "output must be a function of its input)")
         self.generic_visit(node)
+
+    def _qualified(self, node: ast.expr) -> str | None:
+        """module.name for an expression that names an attribute of an allowed module, if it does."""
+        if isinstance(node, ast.Name):
+            return self.imported.get(node.id)
+        if isinstance(node, ast.Attribute):
+            module = self._module_of(node.value)
+            return None if module is None else f"{module}.{node.attr}"
+        return None
 
     def _check_definition(self, node: ast.AST, name: str) -> None:
         if name.startswith("__"):

@@ -1,5 +1,7 @@
-"""Metric cheat: an encoder whose bytes depend on a clock (cv2.getTickCount), so that the
-stream, and anything decided from it, changes from run to run.
+"""Metric cheat: an encoder whose bytes depend on the clock, so that the stream, and anything decided
+from it, changes from run to run. OpenCV's tick counters and numpy.datetime64 are refused statically
+and the sandbox has no time module; what is left is numpy parsing the string "now" as a date, to the
+second. The encoder waits for the next second to start, so two runs always differ.
 
 Expected: passes static validation and a single run says ok; Sandbox.run_twice finds the
 compressed bytes differ between two runs on the same frames and fails it ("not
@@ -7,12 +9,19 @@ deterministic").
 """
 import struct
 
-import cv2
 import numpy as np
 
 
+def _second():
+    return int(np.array(["now"], dtype="datetime64[s]").view(np.int64)[0])
+
+
 def compress_video_frame(frame, frame_index, config):
-    return struct.pack("<q", cv2.getTickCount()) + frame.tobytes()
+    if frame_index == 0:
+        start = _second()
+        while _second() == start:
+            pass
+    return struct.pack("<q", _second()) + frame.tobytes()
 
 
 def decompress_video_frame(data, frame_index, config):

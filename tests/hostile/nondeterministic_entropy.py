@@ -2,8 +2,9 @@
 every measurement is a fresh draw: a lucky run can pass a quality target an unlucky one
 misses, and no result can be reproduced.
 
-Expected: passes static validation and a single run says ok; Sandbox.run_twice runs it
-again on the same frames, finds the decoded frames differ, and fails it ("not
+Expected: rejected by static validation (a generator needs a seed); with validation off,
+the seccomp filter kills the process when it asks the kernel for entropy (getrandom) and
+Landlock keeps /dev/urandom unreadable. Run in-process, Sandbox-like run_twice fails it ("not
 deterministic").
 """
 import numpy as np

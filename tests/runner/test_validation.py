@@ -250,3 +250,20 @@ def test_the_codecgen_tests_own_reading_of_the_allow_list_agrees():
     # test_codecgen.py checks generated codecs against its own copy of the allow-list, kept apart
     # from validation on purpose; the copy must not drift from the one the sandbox enforces.
     assert CODECGEN_TESTS_ALLOWED_IMPORTS == ALLOWED_MODULES
+
+
+@pytest.mark.parametrize("line, refused", [
+    ("x = cv2.getTickCount()", True),  # a clock
+    ("x = cv2.getTickFrequency()", True),
+    ("x = np.random.rand(3)", True),  # numpy's global generator, seeded from the machine's entropy
+    ("x = np.random.default_rng()", True),  # a generator without a seed
+    ("x = np.random.Generator(np.random.PCG64())", True),
+    ("x = np.random.default_rng(*[])", True),
+    ("x = np.random.default_rng(7).integers(0, 9, 4)", False),
+    ("x = np.random.Generator(np.random.PCG64(seed=7))", False),
+])
+def test_no_clock_and_no_entropy(line, refused):
+    source = ("import cv2\nimport numpy as np\n\n\ndef compress_video_frame(frame, frame_index, config):\n"
+              f"    {line}\n    return frame.tobytes()\n\n\ndef decompress_video_frame(data, frame_index, config):\n"
+              "    return np.zeros((2, 2, 3), np.uint8)\n")
+    assert bool(validate(source)) == refused, validate(source)
