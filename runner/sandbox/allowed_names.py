@@ -11,15 +11,21 @@ arithmetic, reductions, sorting, bit packing, dtypes, fft, linalg and random gen
 OpenCV's image processing, colour conversion, transforms, motion search, drawing and
 in-memory imencode/imdecode; the compression, packing and encoding functions of zlib, lzma, bz2,
 struct, base64 and json (never a file variant); math; and the pure helpers of itertools,
-functools, collections, heapq, bisect and typing. Before adding a name, read what it does
-with its arguments: nothing listed may open a file, run code from a string or a path, or
-hand out a module, a class-making type or an interpreter object.
+functools, collections, heapq, bisect and typing; constriction's entropy coders and models.
+Before adding a name, read what it does with its arguments: nothing listed may open a file,
+run code from a string or a path, or hand out a module, a class-making type or an
+interpreter object.
 """
 
 from __future__ import annotations
 
 import builtins
 from collections.abc import Mapping
+
+from runner.sandbox.inside.shared_rules import register_compiled_submodules
+
+# The host imports constriction's submodules by the names candidates import them by.
+register_compiled_submodules()
 
 
 def _names(text: str) -> frozenset[str]:
@@ -146,6 +152,22 @@ MODULE_ATTRIBUTES: Mapping[str, frozenset[str]] = {
         Any Optional Union List Dict Tuple Set FrozenSet Sequence Mapping MutableMapping Iterable Iterator
         Generator Callable NamedTuple TypedDict Final ClassVar Literal Protocol Generic TypeVar cast overload
         TYPE_CHECKING Deque DefaultDict Counter OrderedDict"""),
+    # constriction: entropy coding at native speed, one call per array with a model parameter per
+    # symbol. Its coders and models work on numpy arrays in memory: none takes a path, reads or
+    # writes a file, or can be pickled. Listed: the ANS stack coder, the range coder's encoder and
+    # decoder, and the model families. CustomModel takes Python callables for its CDF and its
+    # inverse; the coder calls them back in the same process, under the same guards, so they are
+    # candidate code like any other (and validated as such). Left out: the ChainCoder (bits-back
+    # coding), constriction.symbol (a symbol at a time, from Python), ScipyModel (wraps scipy,
+    # which candidates cannot import), Model (the abstract base) and the raw extension module
+    # constriction.constriction.
+    "constriction": frozenset(),
+    "constriction.stream": frozenset(),
+    "constriction.stream.stack": _names("AnsCoder"),
+    "constriction.stream.queue": _names("RangeEncoder RangeDecoder"),
+    "constriction.stream.model": _names("""
+        Categorical QuantizedLaplace QuantizedGaussian QuantizedCauchy Bernoulli Binomial Uniform
+        CustomModel"""),
 }
 
 # Named constants, allowed by prefix: the flags and modes the listed functions take. Every name

@@ -488,7 +488,7 @@ def test_every_layer_is_tested_alone():
 # Attacks on one defence each, with test modules of their own: test_isolation.py (the channel and the
 # sandbox's file view), test_meaning.py (static validation by meaning), test_material.py (test material),
 # test_text.py (candidate-controlled text).
-OWN_SUITES = ("isolation_", "meaning_", "material_", "text_")
+OWN_SUITES = ("isolation_", "meaning_", "material_", "text_", "constriction_")
 
 
 def test_corpus_and_table_agree():

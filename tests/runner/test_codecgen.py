@@ -25,7 +25,7 @@ from runner.sandbox.validation import validate
 
 ALLOWED_IMPORTS = {
     "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
-    "itertools", "functools", "collections", "heapq", "bisect",
+    "itertools", "functools", "collections", "heapq", "bisect", "constriction",
 }
 FORBIDDEN_CALLS = {
     "exec", "eval", "compile", "open", "__import__", "getattr", "setattr", "delattr", "globals",

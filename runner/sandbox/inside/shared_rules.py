@@ -5,9 +5,12 @@ the guards inside the sandbox (tripwire.py) read the very same names at run time
 home is here because the program inside cannot import the rest of the project.
 """
 
+import importlib
+import sys
+
 ALLOWED_MODULES = frozenset({
     "numpy", "cv2", "math", "json", "struct", "base64", "typing", "zlib", "lzma", "bz2",
-    "itertools", "functools", "collections", "heapq", "bisect",
+    "itertools", "functools", "collections", "heapq", "bisect", "constriction",
 })
 
 # Submodules that may be imported by name. Importing runs a module's code, and numpy ships
@@ -19,7 +22,23 @@ ALLOWED_SUBMODULES = frozenset({
     "numpy.fft", "numpy.linalg", "numpy.random", "numpy.polynomial", "numpy.typing", "numpy.ma",
     "numpy.char", "numpy.strings", "numpy.rec", "numpy.dtypes", "numpy.exceptions",
     "json.decoder", "json.encoder", "cv2.typing",
+    "constriction.stream", "constriction.stream.model", "constriction.stream.queue", "constriction.stream.stack",
 })
+
+
+def register_compiled_submodules() -> None:
+    """Make constriction's allowed submodules importable by their names.
+
+    constriction builds them inside one compiled extension and never registers them, so
+    constriction.stream.model exists while `import constriction.stream.model` fails; each is
+    registered as the very object its parent hands out. The host calls this (allowed_names.py)
+    and so does the fork server before it imports the allowed modules ahead (worker.py).
+    """
+    for name in sorted(ALLOWED_SUBMODULES):  # parents sort before their children
+        if name.startswith("constriction."):
+            parent, _, child = name.rpartition(".")
+            sys.modules.setdefault(name, getattr(importlib.import_module(parent), child))
+
 
 # Builtins candidate code may not call (nor, statically, name). __import__ is not among them:
 # inside it is replaced by an import limited to ALLOWED_MODULES, and validation refuses the

@@ -44,7 +44,7 @@ from protocol import (  # noqa: E402
     receive_control,
     send_control,
 )
-from shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES  # noqa: E402
+from shared_rules import ALLOWED_MODULES, ALLOWED_SUBMODULES, register_compiled_submodules  # noqa: E402
 from tripwire import CappedOutput, guarded_builtins, install_tripwire  # noqa: E402
 
 NO_JOB = 99  # a child's exit code: the host closed its job link instead of sending a job
@@ -161,6 +161,7 @@ def preload() -> None:
     Every allowed submodule too: with the audit layer on a child cannot read a module's
     file, so it can import only what is loaded already.
     """
+    register_compiled_submodules()
     for name in sorted(ALLOWED_MODULES) + sorted(ALLOWED_SUBMODULES):
         importlib.import_module(name)
     import cv2
