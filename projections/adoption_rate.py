@@ -1,25 +1,26 @@
-"""Adoption rate: how many candidates were decided and adopted, overall and per planner."""
+"""Adoption rate: how many candidates were decided, and with which outcome, overall and per planner."""
 
 from __future__ import annotations
 
+from domain.outcome import OUTCOMES
 from projections.asof import upto
 from projections.view import LedgerView
 
-COUNTS = ("candidates", "decided", "adopted", "declined", "rejected")
+COUNTS = ("candidates", "decided", *OUTCOMES)
 
 
 def adoption_rate(view: LedgerView, lineage: str, position: int | None = None) -> dict:
-    """Counts as of position; the rate is adopted / decided (rejected by validation counts as decided)."""
+    """Counts as of position, one per outcome; the rate is adopted / decided (every outcome counts as decided)."""
     p = upto(position)
+    per_outcome = "".join(f", SUM(CASE WHEN decided_position <= ? AND outcome = '{name}' THEN 1 ELSE 0 END) AS {name}"
+                          for name in OUTCOMES)
     rows = view.fetch(
         "SELECT planner, COUNT(*) AS candidates, "
-        "SUM(CASE WHEN decided_position <= ? THEN 1 ELSE 0 END) AS decided, "
-        "SUM(CASE WHEN decided_position <= ? AND decision = 'adopted' THEN 1 ELSE 0 END) AS adopted, "
-        "SUM(CASE WHEN decided_position <= ? AND decision = 'declined' THEN 1 ELSE 0 END) AS declined, "
-        "SUM(CASE WHEN decided_position <= ? AND decision = 'rejected' THEN 1 ELSE 0 END) AS rejected "
+        "SUM(CASE WHEN decided_position <= ? THEN 1 ELSE 0 END) AS decided"
+        f"{per_outcome} "
         "FROM {p}cl_candidates WHERE lineage = ? AND position <= ? AND planner <> 'seed' "
         "GROUP BY planner ORDER BY planner",
-        (p, p, p, p, lineage, p),
+        (p, *([p] * len(OUTCOMES)), lineage, p),
     )
     per_planner = {}
     totals = dict.fromkeys(COUNTS, 0)

@@ -2,6 +2,8 @@
 
 A candidate's metrics appear with its decision (the decision event records them); until then,
 and for one rejected by validation, they are empty and its decision reads "pending" or "rejected".
+Its outcome tells a declined codec that ran from one that failed, timed out or was stopped:
+those have no rate or quality figures (domain/outcome.py).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ class HistoryRow(TypedDict):
     success: bool | None
     verdict: str | None  # the test's verdict category, or "rejected" by validation
     decision: str  # adopted | declined | rejected | pending
+    outcome: str  # the decision, with the runs that did not round-trip told apart: domain.outcome.outcome
     version: int | None  # the version it became, when adopted
     rule: str | None
     reason: str | None
@@ -84,6 +87,7 @@ def _history_row(number: int, row: dict[str, Any], decided: bool) -> HistoryRow:
         success=None if success is None else bool(success),
         verdict=REJECTED if made.get("decision") == REJECTED else made.get("verdict"),
         decision=made["decision"] if decided else PENDING,
+        outcome=made["outcome"] if decided else PENDING,
         version=made.get("version"),
         rule=made.get("rule"),
         reason=made.get("reason"),

@@ -28,6 +28,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Notificati
 from eventsourcing.projection import Projection
 from eventsourcing.utils import get_topic
 
+from domain.candidate import REJECTED
+from domain.outcome import MEASURED, outcome, round_tripped
 from ledger.event_log import topics_of
 from projections.view import COLUMNS, Changes, LedgerView, dumps, memory_view
 
@@ -155,8 +157,9 @@ class LedgerProjection(Projection[LedgerView]):
             (fact.originator_id,),
             decided_position=position,
             decided_at=fact.at,
-            decision="rejected",
-            verdict="rejected",
+            decision=REJECTED,
+            outcome=REJECTED,
+            verdict=REJECTED,
             rule="validation",
             reason="rejected by validation: " + "; ".join(fact.data["reasons"]),
         )
@@ -205,7 +208,9 @@ class LedgerProjection(Projection[LedgerView]):
         if candidate is None:
             raise LookupError(f"candidate {fact.originator_id} was rescored before it was proposed")
         result, reproduced = d["result"], d["reproduction"].get("reproduced")
-        summary = result.get("summary") or {}
+        verdict = (result.get("verdict") or {}).get("category")
+        ran = round_tripped(verdict, (result.get("summary") or {}).get("success"))
+        summary = (result.get("summary") if ran else None) or {}
         self._put(
             "cl_rescores",
             (fact.originator_id, position),
@@ -215,8 +220,8 @@ class LedgerProjection(Projection[LedgerView]):
             at=fact.at,
             evaluator=(result.get("provenance") or {}).get("evaluator"),
             reproduced=None if reproduced is None else int(bool(reproduced)),
-            verdict=(result.get("verdict") or {}).get("category"),
-            quality=result.get("quality"),
+            verdict=verdict,
+            quality=result.get("quality") if ran else None,
             kbps=summary.get("kbps"),
             psnr_y=summary.get("psnr_y"),
         )
@@ -238,17 +243,21 @@ class LedgerProjection(Projection[LedgerView]):
         )
 
     def _decided(self, fact: Fact, position: int, decision: str, version: int | None) -> None:
+        """The decision with the test's figures; none for a run that did not round-trip (its partial
+        figures stay in the events, for diagnosis)."""
         d = fact.data
         metrics = d.get("candidate_metrics") or {}
         verdict = metrics.get("verdict") or {}
-        summary = metrics.get("summary") or {}
-        success = summary.get("success")
+        success = (metrics.get("summary") or {}).get("success")
+        became = outcome(decision, verdict.get("category"), None if success is None else bool(success))
+        measured = became in MEASURED
+        summary = (metrics.get("summary") if measured else None) or {}
         self._update(
             "cl_candidates",
             (fact.originator_id,),
             verdict=verdict.get("category"),
             verdict_message=verdict.get("message"),
-            quality=metrics.get("quality"),
+            quality=metrics.get("quality") if measured else None,
             kbps=summary.get("kbps"),
             mbps_30fps=summary.get("mbps_30fps"),
             ratio=summary.get("ratio"),
@@ -263,6 +272,7 @@ class LedgerProjection(Projection[LedgerView]):
             decided_position=position,
             decided_at=fact.at,
             decision=decision,
+            outcome=became,
             version=version,
             tested_against=d["incumbent_version"],
             rule=d["rule"],

@@ -46,8 +46,10 @@ def open_session(url: str | Store, *, create: bool = False, refresh: bool = True
     try:
         datastore = app.factory.datastore  # type: ignore[attr-defined]
         view = view_for(datastore, create_table=False)
-        if not _view_tables_exist(view):
-            view.create_table()
+        if not view.is_current():
+            view.create_table()  # a new store's
+            if not view.is_current():  # tables an earlier version made: replaced, and built again from the events
+                view.replace_tables(app.name)
         session = Session(store, app, view)
         if refresh:
             session.refresh()
@@ -59,11 +61,3 @@ def open_session(url: str | Store, *, create: bool = False, refresh: bool = True
         app.close()
         raise
 
-
-def _view_tables_exist(view: LedgerView) -> bool:
-    try:
-        view.fetch("SELECT 1 FROM {p}cl_best LIMIT 1")
-        view.max_tracking_id("__probe__")
-        return True
-    except PersistenceError:
-        return False

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from domain.outcome import OUTCOMES
 from projections.adoption_rate import adoption_rate
 from projections.asof import position_of_version, upto
 from projections.cost import cost
@@ -26,7 +27,8 @@ SourceOf = Callable[[str], str]  # sha256 -> source text (CodecLedger.source)
 
 
 def status(view: LedgerView, lineage: str, position: int | None = None, *, source_of: SourceOf | None = None) -> dict:
-    """{"version", "sha256", "metrics", "adoption_rate", "candidates", "adopted", ...} as of position."""
+    """{"version", "sha256", "metrics", "adoption_rate", "candidates", "decided", a count per outcome, ...}
+    as of position."""
     started = view.row("cl_lineages", (lineage,))
     if started is None or (position is not None and started["position"] > position):
         raise NotInView(f"no lineage {lineage!r} in this ledger")
@@ -41,9 +43,7 @@ def status(view: LedgerView, lineage: str, position: int | None = None, *, sourc
         "adoption_rate": rate["rate"],
         "candidates": rate["candidates"],
         "decided": rate["decided"],
-        "adopted": rate["adopted"],
-        "declined": rate["declined"],
-        "rejected": rate["rejected"],
+        **{name: rate[name] for name in OUTCOMES},  # adopted, declined, rejected, failed, timeout, oom, violation
         "per_planner": rate["per_planner"],
         "cost": cost(view, lineage, position),
         "best": best,

@@ -6,6 +6,9 @@ one transaction, so each event is applied exactly once, and a view that crashed 
 simply resumes after its tracking position. SQLite and PostgreSQL share the SQL; only the
 placeholder style, the table prefix (schema) and the recorder base class differ.
 
+A view whose tables lack a column this version writes (one made by an earlier version) is
+replaced by empty current tables and built again from the events: the view is a cache of the log.
+
 The tables are temporal enough to answer "as of notification position P" by filtering:
 each row carries the position of the event that created it, and the position of the later
 event that completed it (decided_position).
@@ -39,7 +42,7 @@ TABLES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
             ("ratio", FLOAT), ("bpp", FLOAT), ("bytes", INT),
             ("psnr_y", FLOAT), ("psnr_bgr", FLOAT), ("ssim_y", FLOAT), ("encode_fps", FLOAT), ("decode_fps", FLOAT),
             ("success", INT),
-            ("decided_position", INT), ("decided_at", TEXT), ("decision", TEXT), ("version", INT),
+            ("decided_position", INT), ("decided_at", TEXT), ("decision", TEXT), ("outcome", TEXT), ("version", INT),
             ("tested_against", INT), ("rule", TEXT), ("reason", TEXT),
         ],
     ),
@@ -137,6 +140,28 @@ class LedgerView(TrackingRecorder, ABC):
     def reset(self, application_name: str) -> None:
         """Empty every table and forget the tracking position: the start of a rebuild."""
 
+    @abstractmethod
+    def replace_tables(self, application_name: str) -> None:
+        """Drop the read models' tables, create them as this version defines them, and forget the tracking."""
+
+    @abstractmethod
+    def columns_of(self, table: str) -> set[str]:
+        """The columns a table has in the database; none where it does not exist."""
+
+    @property
+    @abstractmethod
+    def tracking_table(self) -> str:
+        """The name of the table that holds the tracking records."""
+
+    def is_current(self) -> bool:
+        """Whether the tracking table and every read model's table exist, with every column this version writes.
+
+        Read from the database's catalogue, so that an error reading it is raised, never taken for an old view.
+        """
+        return bool(self.columns_of(self.tracking_table)) and all(
+            set(COLUMNS[table]) <= self.columns_of(table) for table in TABLES
+        )
+
     def row(self, table: str, key: tuple) -> dict | None:
         pk, _ = TABLES[table]
         where = " AND ".join(f"{c} = ?" for c in pk)
@@ -157,9 +182,14 @@ def _params(table: str, rows: dict[tuple, dict]) -> list[tuple]:
 
 
 class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerView):
+    tracking_table = "tracking"
+
     def __init__(self, datastore: SQLiteDatastore, **kwargs: Any):
         super().__init__(datastore, **kwargs)
         self.upserts = self._upserts()
+
+    def columns_of(self, table: str) -> set[str]:
+        return {row["name"] for row in self.fetch(f"PRAGMA table_info({table})")}
 
     def construct_create_table_statements(self) -> list[str]:
         return super().construct_create_table_statements() + ddl("")
@@ -181,7 +211,14 @@ class SQLiteLedgerView(SQLiteTrackingRecorder, LedgerView):
         with self.datastore.transaction(commit=True) as c:
             for table in TABLES:
                 c.execute(f"DELETE FROM {table}")
-            c.execute("DELETE FROM tracking WHERE application_name = ?", (application_name,))
+            c.execute(f"DELETE FROM {self.tracking_table} WHERE application_name = ?", (application_name,))
+
+    def replace_tables(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as c:
+            for table in TABLES:
+                c.execute(f"DROP TABLE IF EXISTS {table}")
+        self.create_table()
+        self.reset(application_name)
 
 
 class PostgresLedgerView(PostgresTrackingRecorder, LedgerView):
@@ -194,6 +231,17 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerView):
         self.prefix = f'"{datastore.schema}".'
         self.sql_create_statements.extend(Composed([SQL(s)]) for s in ddl(self.prefix))
         self.upserts = self._upserts()
+
+    @property
+    def tracking_table(self) -> str:
+        return self.tracking_table_name
+
+    def columns_of(self, table: str) -> set[str]:
+        rows = self.fetch(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+            (self.datastore.schema, table),
+        )
+        return {row["column_name"] for row in rows}
 
     def write(self, changes: Changes, tracking: Tracking | None) -> None:
         with self.datastore.transaction(commit=True) as curs:
@@ -216,6 +264,13 @@ class PostgresLedgerView(PostgresTrackingRecorder, LedgerView):
                 f'DELETE FROM {self.prefix}"{self.tracking_table_name}" WHERE application_name = %s',
                 (application_name,),
             )
+
+    def replace_tables(self, application_name: str) -> None:
+        with self.datastore.transaction(commit=True) as curs:
+            for table in TABLES:
+                curs.execute(f"DROP TABLE IF EXISTS {self.prefix}{table}")
+        self.create_table()
+        self.reset(application_name)
 
 
 def view_for(datastore: Any, *, create_table: bool) -> LedgerView:

@@ -10,8 +10,9 @@ script, no load but data: images).
 
 The figures a reader may want to check carry stable ids and `data-value` attributes holding the
 projections' exact values: #current-version (data-version), #best-kbps, #best-psnr-y,
-#best-ratio, #best-quality, #adoption-rate, #candidate-count, #adopted-count, #declined-count,
-#rejected-count, #version-count, #cost-usd, #tokens-in, #tokens-out; BD-rates are cells with
+#best-ratio, #best-quality, #adoption-rate, #candidate-count, one #OUTCOME-count per outcome
+(#adopted-count, #declined-count, #rejected-count, #failed-count, #timeout-count, #oom-count,
+#violation-count), #version-count, #cost-usd, #tokens-in, #tokens-out; BD-rates are cells with
 data-clip, data-codec and data-value.
 
 `rd`, when given, is {"version", "qualities", "codecs", "clips": [{"name", "kind", "frames",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from domain.candidate import ADOPTED
+from domain.outcome import OUTCOMES
 from projections.report.curves import RdCurves
 from projections.report.plots import candidates_png, cost_png, planner_png, rd_png, timeline_png
-from projections.report.query import outcome
 from projections.report.style import CSP, CSS, REFERENCE_LABELS
 
 
@@ -109,22 +110,22 @@ def _key_figures(data: dict, summary: dict) -> str:
         card("adoption-rate", "adoption rate", rate, "-" if rate is None else f"{100 * rate:.0f}%", "",
              f"{data.get('adopted', 0)} adopted of {data.get('decided', 0)} decided"),
         card("candidate-count", "candidates", data.get("candidates"), str(data.get("candidates", 0)), "",
-             f"{data.get('declined', 0)} declined · {data.get('rejected', 0)} rejected"),
+             " · ".join(f"{data.get(kind, 0)} {kind}" for kind in OUTCOMES if kind != ADOPTED)),
         card("version-count", "versions", data.get("versions"), str(data.get("versions", 0)), "",
              "the seed (v0) included"),
         card("cost-usd", "planner cost", cost.get("cost_usd"), f"${cost.get('cost_usd', 0.0):.4f}", "",
              f"{cost.get('tokens_in', 0)} tokens in · {cost.get('tokens_out', 0)} out · "
              f"{cost.get('analyses', 0)} analyses"),
     ]
+    outcomes = ", ".join(
+        f'<span id="{kind}-count" data-value="{_attr(data.get(kind))}">{_e(data.get(kind))}</span> {kind}'
+        for kind in OUTCOMES
+    )
     counts = (
-        f'<p class="counts">Decided candidates: <span id="adopted-count" data-value="{_attr(data.get("adopted"))}">'
-        f'{_e(data.get("adopted"))}</span> adopted, '
-        f'<span id="declined-count" data-value="{_attr(data.get("declined"))}">'
-        f'{_e(data.get("declined"))}</span> declined, '
-        f'<span id="rejected-count" data-value="{_attr(data.get("rejected"))}">'
-        f'{_e(data.get("rejected"))}</span> rejected by validation. Tokens: <span id="tokens-in" '
-        f'data-value="{_attr(cost.get("tokens_in"))}">{_e(cost.get("tokens_in"))}</span> in, <span id="tokens-out" '
-        f'data-value="{_attr(cost.get("tokens_out"))}">{_e(cost.get("tokens_out"))}</span> out.</p>'
+        f'<p class="counts">Decided candidates: {outcomes} (rejected: by validation, before any run). Tokens: '
+        f'<span id="tokens-in" data-value="{_attr(cost.get("tokens_in"))}">{_e(cost.get("tokens_in"))}</span> in, '
+        f'<span id="tokens-out" data-value="{_attr(cost.get("tokens_out"))}">{_e(cost.get("tokens_out"))}</span> '
+        "out.</p>"
     )
     return f'<section id="summary"><div class="cards">{"".join(cards)}</div>{counts}</section>'
 
@@ -153,9 +154,10 @@ def _candidates_section(data: dict) -> str:
     return _section(
         "candidates-section", "Candidates: bitrate and PSNR-Y",
         "Each candidate at its matched quality (the lowest quality meeting the PSNR-Y target on the real clips). "
-        "Green stars: adopted; grey: declined; red: failed a test or rejected by validation (drawn at the bottom when "
-        "there is nothing to measure). The dashed line is the incumbent each candidate was measured against.",
-        _img(candidates_png(data), "Bitrate and PSNR-Y of each candidate, by decision"),
+        "Green stars: adopted; grey: declined. A candidate that failed, timed out, was stopped or was rejected by "
+        "validation has no figures: it is a cross along the bottom, named. The dashed line is the incumbent each "
+        "candidate was measured against.",
+        _img(candidates_png(data), "Bitrate and PSNR-Y of each candidate, by outcome"),
     )
 
 
@@ -220,15 +222,15 @@ def _planner_section(data: dict) -> str:
         rate = c.get("rate")
         rows.append(
             f'<tr><td>{_e(planner)}</td><td class="num">{_e(c.get("candidates"))}</td>'
-            f'<td class="num">{_e(c.get("adopted"))}</td>'
-            f'<td class="num">{_e(c.get("declined"))}</td><td class="num">{_e(c.get("rejected"))}</td>'
-            f'<td class="num" data-planner="{_attr(planner)}" data-value="{_attr(rate)}">'
+            + "".join(f'<td class="num">{_e(c.get(kind))}</td>' for kind in OUTCOMES)
+            + f'<td class="num" data-planner="{_attr(planner)}" data-value="{_attr(rate)}">'
             f'{"-" if rate is None else f"{100 * rate:.0f}%"}</td></tr>'
         )
-    table = _table("planners", ("planner", "candidates", "adopted", "declined", "rejected", "adoption rate"), rows)
+    table = _table("planners", ("planner", "candidates", *OUTCOMES, "adoption rate"), rows)
     return _section("planner-section", "Adoption rate by planner",
-                    "Adopted out of decided candidates; rejections by validation count as decided.",
-                    _img(planner_png(data), "Decisions per planner") + table)
+                    "Adopted out of decided candidates; every outcome counts as decided, rejections by validation "
+                    "and runs that failed too.",
+                    _img(planner_png(data), "Outcomes per planner") + table)
 
 
 def _cost_section(data: dict) -> str:
@@ -280,8 +282,8 @@ def _versions_section(data: dict) -> str:
 def _history_section(data: dict) -> str:
     rows = []
     for r in data.get("history") or []:
-        kind = outcome(r)
-        decision = (r.get("decision") or "") + (f" v{r['version']}" if r.get("version") is not None else "")
+        kind = r["outcome"]
+        shown = kind + (f" v{r['version']}" if r.get("version") is not None else "")
         against = "-" if r.get("tested_against") is None else "v" + _e(r.get("tested_against"))
         rationale = f"<div class='rationale'>rationale: {_e(r.get('rationale'))}</div>" if r.get("rationale") else ""
         rows.append(
@@ -289,13 +291,14 @@ def _history_section(data: dict) -> str:
             f"<td>{_e(r.get('planner'))}</td><td class='num'>{against}</td>"
             f"<td class='num'>{_num(r.get('quality'), 'd')}</td><td class='num'>{_num(r.get('kbps'), '.1f')}</td>"
             f"<td class='num'>{_num(r.get('psnr_y'), '.2f')}</td>"
-            f'<td><span class="pill {kind}">{_e(decision)}</span></td>'
+            f'<td><span class="pill {kind}">{_e(shown)}</span></td>'
             f"<td class='why'>{_e(r.get('reason'))}{rationale}</td></tr>"
         )
-    table = _table("candidates", ("#", "proposed", "planner", "vs", "q", "kbit/s", "PSNR-Y", "decision", "reason"),
+    table = _table("candidates", ("#", "proposed", "planner", "vs", "q", "kbit/s", "PSNR-Y", "outcome", "reason"),
                    rows)
     return _section("history-section", "Every candidate",
-                    "In the order proposed, with the decision and the reason recorded for it.",
+                    "In the order proposed, with its outcome and the reason recorded for its decision; a run "
+                    "that did not round-trip has no figures.",
                     f"<details open><summary>{len(rows)} candidates</summary>{table}</details>")
 
 

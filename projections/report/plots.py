@@ -8,8 +8,9 @@ import io
 import math
 from typing import Any
 
+from domain.candidate import ADOPTED, PENDING
+from domain.outcome import MEASURED, OUTCOMES
 from projections.report.curves import RdCurves
-from projections.report.query import outcome
 from projections.report.style import COLOURS, DPI, REFERENCE_LABELS
 
 
@@ -58,13 +59,12 @@ def timeline_png(data: dict) -> str | None:
                     textcoords="offset points", xytext=(4, 7), fontsize=8, color=colour)
     handles = [Line2D([], [], marker="^", linestyle="", color=COLOURS["adopted"], label="adopted"),
                Line2D([], [], marker="v", linestyle="", color=COLOURS["rollback"], label="rolled back")]
-    for kind in ("declined", "failed", "pending"):
-        xs_k = [r["position"] for r in history if outcome(r) == kind]
+    for kind in [k for k in OUTCOMES if k != ADOPTED] + [PENDING]:
+        xs_k = [r["position"] for r in history if r["outcome"] == kind]
         if xs_k:
             ax.scatter(xs_k, [0.04] * len(xs_k), transform=ax.get_xaxis_transform(), marker="|", s=90,
                        color=COLOURS[kind], zorder=3)
-            handles.append(Line2D([], [], marker="|", linestyle="", markersize=9, color=COLOURS[kind],
-                                  label="failed / rejected" if kind == "failed" else kind))
+            handles.append(Line2D([], [], marker="|", linestyle="", markersize=9, color=COLOURS[kind], label=kind))
     ax.set_ylim(-0.6, max(c["version"] for c in changes) + 0.9)
     ax.yaxis.set_major_locator(_integer_locator())
     ax.set_xlabel("ledger position (event number)")
@@ -88,22 +88,20 @@ def candidates_png(data: dict) -> str | None:
         if inc:
             ax.step([n for n, _ in inc], [v for _, v in inc], where="mid", color="#90a4ae", linewidth=1,
                     linestyle="--", label="incumbent", zorder=1)
-        marks = (("declined", "o", 36), ("failed", "x", 46), ("pending", "o", 30), ("adopted", "*", 150))
-        for kind, marker, size in marks:
-            rows = [r for r in history if outcome(r) == kind]
-            valued = [r for r in rows if r.get(key) is not None]
-            missing = [r for r in rows if r.get(key) is None]
-            name = "failed / rejected" if kind == "failed" else kind
+        for kind, marker, size in (("declined", "o", 36), ("adopted", "*", 150)):
+            valued = [r for r in history if r["outcome"] == kind and r.get(key) is not None]
             if valued:
                 ax.scatter([r["number"] for r in valued], [r[key] for r in valued], marker=marker, s=size,
-                           color=COLOURS[kind], label=name, zorder=3)
-            if missing and kind == "failed":  # nothing measured: a mark on the axis, named, not a value
-                ax.scatter([r["number"] for r in missing], [0.05] * len(missing), transform=ax.get_xaxis_transform(),
-                           marker="x", s=size, color=COLOURS[kind], zorder=3, label=None if valued else name)
-                for r in missing:
-                    ax.annotate(r.get("decision") if r.get("decision") == "rejected" else "failed", (r["number"], 0.05),
-                                xycoords=ax.get_xaxis_transform(), textcoords="offset points", xytext=(7, -3),
-                                fontsize=8, color=COLOURS[kind])
+                           color=COLOURS[kind], label=kind, zorder=3)
+        for kind in [k for k in OUTCOMES if k not in MEASURED]:  # no figures: a mark on the axis, named
+            unmeasured = [r for r in history if r["outcome"] == kind]
+            if unmeasured:
+                ax.scatter([r["number"] for r in unmeasured], [0.05] * len(unmeasured),
+                           transform=ax.get_xaxis_transform(), marker="x", s=46, color=COLOURS[kind], zorder=3,
+                           label=kind)
+                for r in unmeasured:
+                    ax.annotate(kind, (r["number"], 0.05), xycoords=ax.get_xaxis_transform(),
+                                textcoords="offset points", xytext=(7, -3), fontsize=8, color=COLOURS[kind])
         if log and any(r.get(key) for r in history):
             ax.set_yscale("log")
             _plain_log_ticks(ax.yaxis)
@@ -171,7 +169,7 @@ def rd_png(rd: RdCurves, version: Any, data: dict) -> str | None:
 
 
 def planner_png(data: dict) -> str | None:
-    """Each planner's candidates as stacked bars of their decisions, with its adoption rate."""
+    """Each planner's candidates as stacked bars of their outcomes, with its adoption rate."""
     planners = data.get("per_planner") or {}
     if not planners:
         return None
@@ -179,10 +177,10 @@ def planner_png(data: dict) -> str | None:
     fig, axes = _figure(10, 1.2 + 0.55 * len(names))
     ax = axes[0][0]
     left = [0] * len(names)
-    bars = (("adopted", COLOURS["adopted"]), ("declined", COLOURS["declined"]), ("rejected", COLOURS["failed"]))
-    for kind, colour in bars:
+    for kind in OUTCOMES:
         values = [planners[n].get(kind) or 0 for n in names]
-        ax.barh(names, values, left=left, color=colour, label=kind, height=0.55)
+        if any(values):
+            ax.barh(names, values, left=left, color=COLOURS[kind], label=kind, height=0.55)
         left = [a + b for a, b in zip(left, values, strict=True)]
     pending = [(planners[n].get("candidates") or 0) - (planners[n].get("decided") or 0) for n in names]
     if any(pending):

@@ -1,4 +1,4 @@
-"""The read models the report shows, gathered into plain data, and how a candidate's outcome is classed."""
+"""The read models the report shows, gathered into plain data."""
 
 from __future__ import annotations
 
@@ -21,12 +21,3 @@ def gather(view: LedgerView, lineage: str, position: int | None = None, *,
     data["started_position"] = started.get("position")
     return data
 
-
-def outcome(row: dict) -> str:
-    """adopted, declined, failed (tested but some frame did not round-trip, or rejected by validation) or pending."""
-    decision = row.get("decision")
-    if decision == "rejected":
-        return "failed"
-    if decision == "declined" and (row.get("success") is False or row.get("verdict") not in (None, "ok")):
-        return "failed"
-    return decision if decision in ("adopted", "declined") else "pending"

@@ -7,7 +7,11 @@ REFERENCE_LABELS = {"jpeg": "JPEG", "webp": "WebP", "x264": "x264", "x265": "x26
 COLOURS = {
     "adopted": "#2e7d32",
     "declined": "#78909c",
+    "rejected": "#e57373",
     "failed": "#c62828",
+    "timeout": "#f9a825",
+    "oom": "#6a1b9a",
+    "violation": "#4e342e",
     "pending": "#bdbdbd",
     "best": "#2e7d32",
     "jpeg": "#1565c0",
@@ -65,7 +69,7 @@ td.bd.worse { color: #b71c1c; font-weight: 600; }
         background: #eceff1; color: #37474f; }
 .pill.adopted { background: #e8f5e9; color: #1b5e20; }
 .pill.declined { background: #eceff1; color: #455a64; }
-.pill.failed { background: #ffebee; color: #b71c1c; }
+.pill.failed, .pill.rejected, .pill.timeout, .pill.oom, .pill.violation { background: #ffebee; color: #b71c1c; }
 .pill.pending { background: #f5f5f5; color: #757575; }
 .pill.rollback { background: #fff3e0; color: #e65100; }
 details summary { cursor: pointer; color: #323f4b; font-weight: 600; margin: 6px 0; }

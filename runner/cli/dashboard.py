@@ -7,6 +7,8 @@ from typing import Optional
 import typer
 from rich.table import Table
 
+from domain.candidate import ADOPTED
+from domain.outcome import OUTCOMES
 from ledger.errors import SuiteMismatch
 from projections.lineage_events import RecentEvent, recent_events
 from projections.report.style import REFERENCE_LABELS
@@ -134,20 +136,21 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
     console.print(refs)
 
     rate = data["adoption_rate"]
+    seen = [kind for kind in OUTCOMES if kind == ADOPTED or data[kind]]  # the outcomes this lineage has had
     console.print(Text(
         f"adoption rate {'-' if rate is None else f'{100 * rate:.0f}%'}: {data['adopted']} adopted of "
-        f"{data['decided']} decided ({data['candidates']} candidates, {data['declined']} declined, "
-        f"{data['rejected']} rejected)", style="bold",
+        f"{data['decided']} decided ({data['candidates']} candidates"
+        + "".join(f", {data[kind]} {kind}" for kind in seen if kind != ADOPTED) + ")", style="bold",
     ))
     adoption = Table()
     adoption.add_column("planner")
-    for name in ("candidates", "adopted", "declined", "rejected", "rate"):
+    for name in ("candidates", *seen, "rate"):
         adoption.add_column(name, justify="right")
     adoption.add_column("")
     for planner, counts in data["per_planner"].items():
         r = counts["rate"]
-        adoption.add_row(Text(planner), str(counts["candidates"]), str(counts["adopted"]), str(counts["declined"]),
-                         str(counts["rejected"]), "-" if r is None else f"{100 * r:.0f}%",
+        adoption.add_row(Text(planner), str(counts["candidates"]), *(str(counts[kind]) for kind in seen),
+                         "-" if r is None else f"{100 * r:.0f}%",
                          f"[green]{_bar(counts['adopted'], counts['decided'])}[/]")
     console.print(adoption)
 

@@ -27,10 +27,10 @@ def metrics_line(metrics: ComparableMetrics | None) -> str:
 
 def history_table(rows: list[HistoryRow], title: str) -> Table:
     table = Table(title=title)
-    for name in ("#", "time", "planner", "vs", "q", "kbit/s", "ratio", "PSNR-Y", "decision"):
-        table.add_column(name, justify="left" if name in ("time", "planner", "decision") else "right")
+    for name in ("#", "time", "planner", "vs", "q", "kbit/s", "ratio", "PSNR-Y", "outcome"):
+        table.add_column(name, justify="left" if name in ("time", "planner", "outcome") else "right")
     for r in rows:
-        decision = r["decision"] + (f" v{r['version']}" if r.get("version") is not None else "")
+        outcome = r["outcome"] + (f" v{r['version']}" if r.get("version") is not None else "")
         table.add_row(
             str(r["number"]),
             (r["time"] or "")[5:16].replace("T", " "),
@@ -40,6 +40,6 @@ def history_table(rows: list[HistoryRow], title: str) -> Table:
             fmt(r["kbps"], ".1f"),
             fmt(r["ratio"]),
             fmt(r["psnr_y"]),
-            decision,
+            outcome,
         )
     return table

@@ -9,6 +9,7 @@ import pytest
 from eventsourcing.persistence import IntegrityError, Tracking
 
 from domain.ids import sha256_of
+from domain.outcome import OUTCOMES
 from projections import export
 from projections.asof import position_of_version
 from projections.history import history
@@ -72,7 +73,8 @@ def test_replay_to_each_version_shows_that_version_with_its_exact_source(sqlite_
             assert sha256_of(state["best"]["source"]) == item["sha256"] == state["sha256"]
         now = status(s.view, "default")
         assert now["version"] == s.app.lineage("default").head
-        assert now["candidates"] == 7 and now["adopted"] + now["declined"] + now["rejected"] == 7
+        assert now["candidates"] == 7 and sum(now[kind] for kind in OUTCOMES) == 7
+        assert now["failed"] == 1 and now["rejected"] == 1  # "fails" raised at frame 1; "broken" was rejected
         assert now["per_planner"]["claude"]["candidates"] + now["per_planner"]["offline"]["candidates"] == 7
         assert now["cost"]["tokens_in"] == 10 and now["cost"]["cost_usd"] == pytest.approx(0.01)
         with pytest.raises(NotInView):
@@ -118,6 +120,8 @@ def test_exports_write_json_and_one_csv_row_per_candidate(sqlite_url, suite, res
         assert sha256_of(loaded["best"]["source"]) == loaded["sha256"]
         rows = list(csv.DictReader((tmp_path / "all.csv").open()))
         assert len(rows) == 7 and {r["decision"] for r in rows} == {"adopted", "declined", "rejected"}
+        assert {r["outcome"] for r in rows} == {"adopted", "declined", "rejected", "failed"}
+        assert all(r["kbps"] == "" for r in rows if r["outcome"] in ("failed", "rejected"))
         at_v2 = full(s.view, "default", position_of_version(s.view, "default", 2))
         assert at_v2["version"] == 2 and len(at_v2["history"]) < 7
 

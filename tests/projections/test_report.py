@@ -12,9 +12,10 @@ import cv2
 import numpy as np
 import pytest
 
+from domain.outcome import OUTCOMES, outcome
 from projections.asof import position_of_version
 from projections.report.page import render
-from projections.report.query import gather, outcome
+from projections.report.query import gather
 from projections.state import status
 from runner.evolution.lifecycle import submit
 from tests.ledger.support import Recorded, open_ledger, run_ops, sources, start, validate, variant
@@ -136,6 +137,7 @@ def assert_figures(page: Page, data: dict) -> None:
         "adopted-count": data["adopted"],
         "declined-count": data["declined"],
         "rejected-count": data["rejected"],
+        **{f"{kind}-count": data[kind] for kind in OUTCOMES},
         "version-count": data["versions"],
         "cost-usd": data["cost"]["cost_usd"],
         "tokens-in": data["cost"]["tokens_in"],
@@ -272,9 +274,9 @@ def test_a_lineage_with_only_the_seed_renders(tmp_path, suite, results):
 
 
 def test_outcomes_separate_failures_from_declines():
-    assert outcome({"decision": "adopted", "success": True, "verdict": "ok"}) == "adopted"
-    assert outcome({"decision": "declined", "success": True, "verdict": "ok"}) == "declined"
-    assert outcome({"decision": "declined", "success": False, "verdict": "failed"}) == "failed"
-    assert outcome({"decision": "declined", "success": None, "verdict": "timeout"}) == "failed"
-    assert outcome({"decision": "rejected", "success": None, "verdict": "rejected"}) == "failed"
-    assert outcome({"decision": "pending"}) == "pending"
+    assert outcome("adopted", "ok", True) == "adopted"
+    assert outcome("declined", "ok", True) == "declined"
+    assert outcome("declined", "failed", False) == "failed"
+    assert outcome("declined", "timeout", None) == "timeout"  # issue 16: timed out is not failed
+    assert outcome("rejected", "rejected", None) == "rejected"  # ... nor is rejected by validation
+    assert outcome("pending", None, None) == "pending"
