@@ -12,6 +12,7 @@ from typing import Optional
 
 import typer
 
+from domain.outcome import OUTCOMES
 from projections.report.curves import RdCurves
 from projections.report.page import render
 from projections.report.query import gather
@@ -56,9 +57,7 @@ def build_report(session: Session, lineage: str, to: int | None = None,
         "to": to,
         "position": position,
         "candidates": data["candidates"],
-        "adopted": data["adopted"],
-        "declined": data["declined"],
-        "rejected": data["rejected"],
+        **{name: data[name] for name in OUTCOMES},
         "adoption_rate": data["adoption_rate"],
         "kbps": summary.get("kbps"),
         "psnr_y": summary.get("psnr_y"),
