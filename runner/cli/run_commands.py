@@ -26,7 +26,16 @@ from runner.cli.options import (
     OneClipFramesOption,
     OneClipMaxSizeOption,
 )
-from runner.cli.support import CommandError, Narrator, console, errors, narrator, open_ledger, print_json
+from runner.cli.support import (
+    CommandError,
+    Narrator,
+    console,
+    errors,
+    narrator,
+    open_ledger,
+    print_json,
+    stop_on_signals,
+)
 from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
 from runner.planners.base import Planner, PlannerFailed
 from runner.planners.replay import ReplayPlanner
@@ -60,7 +69,8 @@ def run(
     from runner.evolution.loop import Evolution
 
     say = narrator(quiet=as_json)
-    with errors():
+    resumes = "the ledger is consistent, and a run on it resumes where this one stopped"
+    with errors(), stop_on_signals("the run", resumes):
         if planner not in PLANNERS:
             raise CommandError(f"--planner must be one of {', '.join(PLANNERS)}, not {planner!r}")
         try:

@@ -1,14 +1,16 @@
 """What the `codec-ledger` command modules share: how a command fails, opens the ledger and prints.
 
 A command does its work inside `errors()`, so that every expected failure is one line on stderr and
-exit code 1, never a traceback. Narrator prints what `submit` and `run` tell as candidates go through
-their lifecycle.
+exit code 1, never a traceback; a long one also inside `stop_on_signals()`, so that SIGTERM and SIGINT
+unwind it (every `with` closes what it opened) and end it with one line. Narrator prints what `submit`
+and `run` tell as candidates go through their lifecycle.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import signal
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -60,6 +62,40 @@ def errors() -> Iterator[None]:
         fail(f"ledger store error: {first_line(exc)}")
     except OSError as exc:
         fail(first_line(exc))
+
+
+class Stopped(BaseException):
+    """SIGTERM or SIGINT arrived. A BaseException, like KeyboardInterrupt, so that no `except Exception`
+    on the way takes it for a failure of the work it interrupted."""
+
+    def __init__(self, signum: int):
+        self.signal = signal.Signals(signum)
+        super().__init__(self.signal.name)
+
+
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+
+
+@contextlib.contextmanager
+def stop_on_signals(what: str, then: str) -> Iterator[None]:
+    """SIGTERM and SIGINT raise Stopped in the main thread, wherever it is; once all has unwound, one line
+    saying that `what` was stopped and what `then`, and the exit code a shell gives a process the signal
+    ended (128 + it). A second signal, while it unwinds, ends the process at once."""
+
+    def stop(signum: int, frame: object) -> None:
+        for each in STOP_SIGNALS:
+            signal.signal(each, signal.SIG_DFL)
+        raise Stopped(signum)
+
+    previous = {each: signal.signal(each, stop) for each in STOP_SIGNALS}
+    try:
+        yield
+    except Stopped as stopped:
+        print(f"error: {what} was stopped by {stopped.signal.name}; {then}", file=sys.stderr)
+        raise typer.Exit(128 + stopped.signal.value) from None
+    finally:
+        for each, handler in previous.items():
+            signal.signal(each, handler)
 
 
 def open_ledger(ledger: str | None, *, create: bool = False) -> Session:

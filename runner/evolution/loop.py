@@ -6,10 +6,17 @@ or tested are finished first, and the planner's next iteration number is read fr
 ledger. Candidates of one round are tested in parallel, one warm sandbox per worker process;
 decisions are taken one at a time, each against the best at that moment, and the lineage's
 optimistic concurrency keeps two deciders (even in two runs) from creating the same version.
+
+A run left by an exception (`run` turns SIGTERM and SIGINT into one: runner/cli/support.py) kills its
+workers at once, without waiting for their tests; a worker also dies with the run's process if that
+is killed outright, and its sandboxes die with it.
 """
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
@@ -27,7 +34,7 @@ from runner.evaluation.clips import Suite
 from runner.evaluation.evaluator import adoption_test, sandbox_for
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
-from runner.planners.base import Planner, PlannerContext, PlannerStopped, Proposal, RecentFailure
+from runner.planners.base import Planner, PlannerContext, PlannerFailed, PlannerStopped, Proposal, RecentFailure
 from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
@@ -62,6 +69,7 @@ class Evolution:
     def run(self, iterations: int, max_minutes: float | None = None,
             tick: Callable[[], None] = lambda: None) -> RunSummary:
         summary = RunSummary()
+        failures: list[str] = []  # the error of each planner call that gave no candidate
         deadline = None if max_minutes is None else time.monotonic() + 60 * max_minutes
         with _Testers(self.suite, self.policy, self.workers, self.nonces) as testers:
             self._finish_interrupted(testers, summary)
@@ -72,7 +80,9 @@ class Evolution:
                 batch: list[Candidate] = []
                 try:
                     for _ in range(min(self.workers, iterations - summary.iterations)):
-                        candidate = self._plan_one(summary)
+                        proposal, candidate = self._plan_one(summary)
+                        if proposal.error is not None:
+                            failures.append(proposal.error)
                         tick()
                         if candidate is not None and candidate.id not in {c.id for c in batch}:
                             batch.append(candidate)
@@ -82,10 +92,13 @@ class Evolution:
                 if summary.stopped:
                     break
         self.session.refresh()
+        if failures and len(failures) == summary.iterations:
+            raise PlannerFailed(f"every planner call failed ({len(failures)} of {summary.iterations}); "
+                                f"the last: {failures[-1]}")
         return summary
 
-    def _plan_one(self, summary: RunSummary) -> Candidate | None:
-        """One planner call, recorded; returns the candidate to test, if there is one."""
+    def _plan_one(self, summary: RunSummary) -> tuple[Proposal, Candidate | None]:
+        """One planner call, recorded; returns the proposal and the candidate to test, if there is one."""
         context = self.context()
         proposal = self.planner.propose(context)
         summary.iterations += 1
@@ -98,12 +111,12 @@ class Evolution:
             tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd)
         if candidate is None:
             self.narration.no_candidate(proposal.planner, context.iteration + 1, proposal.error)
-            return None
+            return proposal, None
         if candidate.decided:  # this exact source was already judged against this best
             self.narration.already_decided(proposal.planner, candidate)
-            return None
+            return proposal, None
         summary.proposed += 1
-        return candidate
+        return proposal, candidate
 
     def _finish_interrupted(self, testers: _Testers, summary: RunSummary) -> None:
         self.session.refresh()
@@ -168,13 +181,18 @@ class _Testers:
 
     def __enter__(self) -> _Testers:
         if self.workers > 1:
-            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker, initargs=(self.suite, self.policy))
+            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker,
+                                            initargs=(self.suite, self.policy, os.getpid()))
         else:
             self.sandbox = sandbox_for(self.policy)
         return self
 
-    def __exit__(self, *exc: object) -> None:
+    def __exit__(self, error_type: type[BaseException] | None, *exc: object) -> None:
         if self.pool is not None:
+            if error_type is not None:  # stop now: shutdown() alone would wait for the tests running
+                # ProcessPoolExecutor has no public way to stop its workers before Python 3.14.
+                for process in list(self.pool._processes.values()):
+                    process.kill()
             self.pool.shutdown(cancel_futures=True)
         if self.sandbox is not None:
             self.sandbox.close()
@@ -188,14 +206,25 @@ class _Testers:
 
 
 _worker: dict[str, Any] = {}  # this worker process's suite, policy and warm sandbox
+PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
 
 
-def _start_worker(suite: Suite, policy: Policy) -> None:
+def _start_worker(suite: Suite, policy: Policy, run_pid: int) -> None:
     import atexit
 
+    _die_with(run_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the run decides
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _worker.update(suite=suite, policy=policy, sandbox=sandbox_for(policy))
     atexit.register(_worker["sandbox"].close)
 
 
 def _test_in_worker(source: str, nonce: str | None) -> AdoptionTestResult:
     return adoption_test(source, _worker["suite"], _worker["policy"], sandbox=_worker["sandbox"], nonce=nonce)
+
+
+def _die_with(run_pid: int) -> None:
+    """SIGKILL this worker when the run's process ends, however it ends (its sandboxes die with it)."""
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != run_pid:  # the run ended before the line above took effect
+        os._exit(1)

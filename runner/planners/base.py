@@ -57,7 +57,8 @@ class PlannerStopped(Exception):
 
 
 class PlannerFailed(Exception):
-    """The planner cannot work at all (no key, a key the API refuses): the run ends with an error."""
+    """The planner cannot work at all (no key, a key the API refuses, every call of a run failed): the run
+    ends with an error."""
 
 
 class Planner(Protocol):

@@ -87,6 +87,9 @@ class ClaudePlanner:
                 client = anthropic.Anthropic(max_retries=4, timeout=300.0)
             except anthropic.AnthropicError as error:
                 raise PlannerFailed(f"the claude planner needs ANTHROPIC_API_KEY: {error}") from None
+            # The SDK only notices a missing key at the first request, deep in a traceback.
+            if client.api_key is None and client.auth_token is None and client.credentials is None:
+                raise PlannerFailed("the claude planner needs ANTHROPIC_API_KEY, which is not set")
         self.client = client
 
     def propose(self, context: PlannerContext) -> Proposal:

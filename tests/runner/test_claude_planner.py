@@ -2,6 +2,9 @@
 for the API."""
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import anthropic
@@ -144,3 +147,17 @@ def test_timeouts_are_retried_then_recorded_as_an_error():
                                  http_client=httpx2.Client(transport=httpx2.MockTransport(never_answers)))
     proposal = ClaudePlanner(client=client).propose(context())
     assert proposal.source is None and "unreachable" in proposal.error and len(calls) == 2
+
+
+def test_without_a_key_a_claude_run_is_one_line_naming_the_variable(tmp_path):
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("ANTHROPIC_")}
+    environment["HOME"] = str(tmp_path)  # no credentials file either
+    db = tmp_path / "ledger.db"
+    for as_json in ([], ["--json"]):
+        result = subprocess.run([sys.executable, "-m", "runner.cli", "run", "--planner", "claude", "--iterations", "1",
+                                 "--ledger", str(db), *as_json], capture_output=True, text=True, env=environment,
+                                cwd=Path(__file__).parent.parent.parent, timeout=300)
+        lines = result.stderr.strip().splitlines()
+        assert result.returncode == 1 and len(lines) == 1 and "ANTHROPIC_API_KEY" in lines[0], result.stderr
+        assert result.stdout == ""
+    assert not db.exists()  # it stopped before it opened the ledger

@@ -1,12 +1,14 @@
 """The evolution loop, run for real: offline runs, a killed run resumed, the claude planner
 through a mock transport, replay, and compress/decompress with a recorded version."""
 
+import http.server
 import json
 import os
 import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -153,6 +155,44 @@ def test_the_claude_planner_end_to_end_through_a_mock_transport(tmp_path):
     # The second prompt was built from the projections: it shows version 1's source.
     assert "Current best: version 1" in sent[2]["messages"][0]["content"]
     assert "sk-test" not in json.dumps(sent)
+
+
+class FailingAPI(http.server.BaseHTTPRequestHandler):
+    """An Anthropic API on localhost that answers every request with a server error."""
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers["content-length"]))
+        body = json.dumps({"type": "error", "error": {"type": "api_error", "message": "internal"}}).encode()
+        self.send_response(500)
+        for name, value in (("content-type", "application/json"), ("retry-after-ms", "1"),
+                            ("content-length", str(len(body)))):
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_a_run_whose_every_planner_call_failed_exits_1_with_one_line(tmp_path):
+    db = tmp_path / "ledger.db"
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), FailingAPI)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("ANTHROPIC_")}
+    environment |= {"ANTHROPIC_API_KEY": "sk-test", "ANTHROPIC_BASE_URL": f"http://127.0.0.1:{server.server_port}"}
+    try:
+        for as_json in ([], ["--json"]):
+            result = subprocess.run([sys.executable, "-m", "runner.cli", "run", "--planner", "claude", "--iterations",
+                                     "2", "--ledger", str(db), *CLIP, *as_json], capture_output=True, text=True,
+                                    cwd=ROOT, env=environment, timeout=600)
+            lines = result.stderr.strip().splitlines()
+            assert result.returncode == 1 and len(lines) == 1, result.stderr
+            assert "every planner call failed (2 of 2)" in lines[0] and "API error 500" in lines[0]
+            assert not as_json or result.stdout == ""
+    finally:
+        server.shutdown()
+    assert count(db, "AnalysisRecorded") == 4  # the failed calls are recorded all the same
+    assert count(db, "CandidateProposed") == 1  # the seed
 
 
 def test_replay_reproduces_the_same_adoptions(evolved, tmp_path):
