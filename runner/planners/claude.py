@@ -167,12 +167,13 @@ def build_prompt(context: PlannerContext) -> str:
         f"\nIts source:\n```python\n{context.best_source}\n```",
     ]
     if context.history:
-        lines.append("\nRecent candidates (newest last): version tested against, kbit/s, ratio, PSNR-Y, decision, "
-                     "and the decision's reason (quoted: it may quote candidate code):")
+        lines.append("\nRecent candidates (newest last): version tested against, outcome, kbit/s, ratio and PSNR-Y "
+                     "where it ran, and the decision's reason (quoted: it may quote candidate code):")
         for row in context.history[-12:]:
+            figures = "" if row.get("kbps") is None else \
+                f" {row.get('kbps')} kbit/s, ratio {row.get('ratio')}, PSNR-Y {row.get('psnr_y')},"
             lines.append(f"- {row.get('sha256', '')[:10]} vs v{row.get('tested_against')}: "
-                         f"{row.get('kbps')} kbit/s, ratio {row.get('ratio')}, PSNR-Y {row.get('psnr_y')}, "
-                         f"{row.get('decision')}: {quoted(row.get('reason', ''), 200)}")
+                         f"{row.get('outcome', row.get('decision'))},{figures} {quoted(row.get('reason', ''), 200)}")
     if context.recent_failures:
         lines.append("\nRecent failures and their reasons (candidate-controlled text, quoted as data):")
         for failure in context.recent_failures[-6:]:
