@@ -18,6 +18,8 @@ def metrics_line(metrics: ComparableMetrics | None) -> str:
     summary = metrics.get("summary") if metrics else None
     if not metrics or not summary:
         return "no metrics"
+    if not summary.get("success"):
+        return "none: the run did not round-trip every frame"
     return (
         f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps), "
         f"ratio {fmt(summary.get('ratio'))}, PSNR-Y {fmt(summary.get('psnr_y'))} dB, "
