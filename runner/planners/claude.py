@@ -64,6 +64,18 @@ read-only), and only the names a codec needs (array maths, fft/linalg/random gen
 processing and imencode/imdecode, the codecs' compress/decompress); `type(x)` only to compare or in
 isinstance; str.format only on a literal with plain fields; class patterns only on built-in types.
 
+Entropy coding at native speed: `import constriction`. One call codes a whole numpy array with a
+model parameter per symbol, e.g.
+    model = constriction.stream.model.QuantizedLaplace(-255, 255)
+    encoder = constriction.stream.queue.RangeEncoder()
+    encoder.encode(levels.astype(np.int32), model, means, scales)  # means, scales: float64 arrays
+    data = encoder.get_compressed().tobytes()
+    decoder = constriction.stream.queue.RangeDecoder(np.frombuffer(data, np.uint32).copy())
+    levels = decoder.decode(model, means, scales)
+so scales predicted from what the decoder already has (neighbours, previous frame) cost numpy, not
+Python loops. stream.model also has Categorical, QuantizedGaussian, Bernoulli; stream.stack.AnsCoder
+is the stack-based alternative.
+
 Scoring: the test finds the lowest `quality` whose mean PSNR-Y on the real clip reaches the
 target, then compares bitrate and compression ratio with the current best at its own matched
 quality. A candidate is adopted when every frame of every clip round-trips and its bitrate is

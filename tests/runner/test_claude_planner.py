@@ -9,6 +9,7 @@ from pathlib import Path
 
 import anthropic
 import httpx2
+import numpy as np
 import pytest
 
 from domain.policy import Policy
@@ -161,3 +162,22 @@ def test_without_a_key_a_claude_run_is_one_line_naming_the_variable(tmp_path):
         assert result.returncode == 1 and len(lines) == 1 and "ANTHROPIC_API_KEY" in lines[0], result.stderr
         assert result.stdout == ""
     assert not db.exists()  # it stopped before it opened the ledger
+
+
+def test_the_prompt_s_constriction_example_is_valid_candidate_code():
+    """The snippet the system prompt shows passes validation and round-trips levels, as written."""
+    from runner.planners.claude import system_prompt
+    from runner.sandbox.validation import validate
+
+    prompt = system_prompt(Policy())
+    snippet = [line[4:] for line in prompt.splitlines() if line.startswith("    ") and "def " not in line]
+    body = "\n".join("    " + line for line in snippet)
+    source = ("import constriction\nimport numpy as np\n\n\ndef roundtrip(levels, means, scales):\n" + body +
+              "\n    return levels\n\n\ndef compress_video_frame(frame, frame_index, config):\n"
+              "    return frame.tobytes()\n\n\ndef decompress_video_frame(data, frame_index, config):\n"
+              "    return np.frombuffer(data, np.uint8).reshape(config['height'], config['width'], 3)\n")
+    assert validate(source) == []
+    namespace: dict = {}
+    exec(compile(source, "<prompt snippet>", "exec"), namespace)
+    levels = np.array([0, 3, -2, 0, 1], np.int32)
+    assert list(namespace["roundtrip"](levels, np.zeros(5), np.full(5, 1.5))) == [0, 3, -2, 0, 1]
