@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import random
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -171,6 +172,17 @@ def test_hundreds_of_genomes_render_to_source_the_sandbox_accepts():
     assert len(seen) > 200
 
 
+def test_laplace_genomes_come_from_mutation_and_all_pass_the_sandbox_validator():
+    rng = random.Random(4)
+    base = seed_genomes()[0]
+    assert any(mutate(base, rng).entropy == "laplace" for _ in range(200))
+    laplace = {render(g) for g in variety(400) if g.entropy == "laplace"}
+    assert len(laplace) > 40
+    for text in laplace:
+        assert static_problems(text) == [] and validate(text) == []
+        assert "import constriction" in text
+
+
 # ------------------------------------------------------------------ round trips
 
 
@@ -230,6 +242,10 @@ ROUND_TRIP_GENOMES = seed_genomes() + [
            scale=0.75, upscale="cubic", keyint=8),
     Genome(chroma="444", block=4, packing="rle", prediction="previous", deblock=3, decimate=6, entropy="bz2",
            scan="raster", chroma_up="nearest"),
+    Genome(entropy="laplace"),
+    Genome(prediction="motion", subpel=4, skip=True, dc_pred=True, mv_pred=True, block=16, entropy="laplace",
+           level=9, decimate=2, keyint=8),
+    Genome(colour="bgr", block=4, prediction="previous", skip=True, entropy="laplace", scan="raster", level=1),
 ]
 
 
@@ -255,8 +271,17 @@ def test_random_genomes_round_trip():
         assert size > 0 and psnr > 15
 
 
-def test_flat_and_tiny_frames_round_trip():
-    g = ROUND_TRIP_GENOMES[3]
+def test_random_laplace_genomes_round_trip():
+    rng = random.Random(23)
+    frames = _frames(3, 24, 40, seed=2)
+    for _ in range(6):
+        g = replace(random_genome(rng), entropy="laplace")
+        size, psnr = _round_trip(render(g), frames, rng.choice((0, 20, 60, 90, 100)))
+        assert size > 0 and psnr > 15
+
+
+@pytest.mark.parametrize("g", [ROUND_TRIP_GENOMES[3], ROUND_TRIP_GENOMES[-2]], ids=lambda g: g.entropy)
+def test_flat_and_tiny_frames_round_trip(g):
     black = np.zeros((3, 2, 2, 3), np.uint8)
     size, psnr = _round_trip(render(g), black, 50)
     assert psnr > 40

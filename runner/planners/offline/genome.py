@@ -43,7 +43,8 @@ GENES: dict[str, tuple] = {
     "scale": (0.5, 0.75, 1.0),
     "upscale": ("linear", "cubic"),
     "chroma_up": ("nearest", "linear"),
-    "entropy": ("zlib", "zlib_rle", "bz2", "lzma"),
+    # laplace: the level planes range-coded with quantised Laplace models (constriction), the rest deflated
+    "entropy": ("zlib", "zlib_rle", "bz2", "lzma", "laplace"),
     "level": (1, 3, 6, 9),
 }
 
@@ -53,6 +54,7 @@ ORDERED = {
     "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level",
 }
 
+# Pasted into every rendered module's docstring: a change here changes every candidate's source.
 GENE_HELP = {
     "colour": "colour planes coded: BT.601 YCbCr or the raw B, G, R planes",
     "chroma": "chroma sampling (4:2:0 averages 2x2 chroma samples)",
@@ -190,7 +192,10 @@ class Genome:
             parts.append("previous-frame")
         else:
             parts.append("intra")
-        parts.append(f"{g.packing} {g.entropy}-{g.level}")
+        if g.entropy == "laplace":
+            parts.append(f"laplace levels, zlib-{g.level}")
+        else:
+            parts.append(f"{g.packing} {g.entropy}-{g.level}")
         return ", ".join(parts)
 
 
@@ -210,6 +215,8 @@ def active_genes(genome: Genome) -> list[str]:
         if name in ("mb", "search", "subpel", "mv_lambda", "mv_pred") and not g.motion:
             continue
         if name == "upscale" and not g.scaled:
+            continue
+        if name == "packing" and g.entropy == "laplace":  # it packs the levels its own way
             continue
         out.append(name)
     return out

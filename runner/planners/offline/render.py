@@ -16,7 +16,9 @@ templates/ with the genome's constants and tables:
   (full search, coarse-to-fine beyond +-4; integer, half or quarter sample), motion-vector
   DPCM, skipped blocks (one flag bit each), decimation of inter blocks that hold only a few
   +-1 levels, and an in-loop deblocking filter;
-- entropy coding with zlib (raw deflate, or its run-length strategy), lzma (raw LZMA2) or bz2.
+- entropy coding with zlib (raw deflate, or its run-length strategy), lzma (raw LZMA2) or bz2;
+  or ("laplace") the level planes range-coded by constriction with quantised Laplace models (a
+  mean |level| per coefficient position and a gain per context, both sent) and the rest deflated.
 
 Every genome renders to working source (tests/runner/test_codecgen.py checks hundreds). The
 text must stay the same for the same genome: ledgers know candidates by the sha256 of their
@@ -38,7 +40,12 @@ from runner.planners.offline.tables import (
     scan_order,
     step16_table,
 )
-from runner.planners.offline.templates.bitstream import BYTES_CODE, ENTROPY_CODERS, PACKING_CODE
+from runner.planners.offline.templates.bitstream import (
+    BYTES_CODE,
+    ENTROPY_CODERS,
+    LAPLACE_PACKING_CODE,
+    PACKING_CODE,
+)
 from runner.planners.offline.templates.colour import colour_code
 from runner.planners.offline.templates.frame import CONFIG_CODE, frame_code
 from runner.planners.offline.templates.motion import MOTION_CODE
@@ -66,7 +73,7 @@ def render(genome: Genome) -> str:
     if g.deblock:
         out.append(DEBLOCK_CODE)
     out.append(colour_code(g))
-    out.append(PACKING_CODE[g.packing])
+    out.append(LAPLACE_PACKING_CODE if g.entropy == "laplace" else PACKING_CODE[g.packing])
     if g.motion:
         out.append(MOTION_CODE)
     out.append(frame_code(g))
@@ -108,7 +115,8 @@ def _docstring(genome: Genome) -> str:
 def _imports(g: Genome, entropy_module: str) -> str:
     stdlib = "".join(f"import {m}\n" for m in sorted({entropy_module, "struct"}))
     need_cv2 = g.scaled or g.motion or (g.chroma_420 and g.chroma_up == "linear")
-    return stdlib + "\n" + ("import cv2\n" if need_cv2 else "") + "import numpy as np\n\n"
+    third_party = ("import constriction\n" if g.entropy == "laplace" else "") + ("import cv2\n" if need_cv2 else "")
+    return stdlib + "\n" + third_party + "import numpy as np\n\n"
 
 
 def _genes_literal(g: Genome) -> str:

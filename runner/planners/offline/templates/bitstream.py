@@ -16,11 +16,7 @@ class EntropyCoder(NamedTuple):
     code: str
 
 
-# One per choice of the ``entropy`` gene.
-ENTROPY_CODERS: dict[str, EntropyCoder] = {
-    "zlib": EntropyCoder(
-        "zlib",
-        '''\
+_DEFLATE_CODE = '''\
 def _squeeze(raw):
     # deflate's level 9 walks very long hash chains on big inputs: cap its effort there
     # (the stream format, and so the decoder, does not depend on the level)
@@ -30,8 +26,55 @@ def _squeeze(raw):
 
 def _unsqueeze(data):
     return zlib.decompress(data, -15)
-''',
-    ),
+'''
+
+# The quantised Laplace models of the "laplace" coder (its level packing is LAPLACE_PACKING_CODE).
+_LAPLACE_MODEL_CODE = '''
+
+LAPLACE_CONTEXTS = 16  # context classes of a level: twice log2(1 + its activity), capped
+LAPLACE_MIN_MEAN = 1e-3  # the smallest mean |level| a model assumes
+
+
+def _mean_code(mean):
+    """A mean |level| as one byte: 16 * log2(mean) + 128, clipped."""
+    return np.clip(np.round(16.0 * np.log2(np.maximum(mean, 1e-6))) + 128, 0, 255).astype(np.uint8)
+
+
+def _mean_of(codes):
+    return np.exp2((np.asarray(codes, dtype=np.float64) - 128.0) / 16.0)
+
+
+def _activity(before, rows, count, columns):
+    """Per coded block: the sum of |level| before this position in the block, plus half the same
+    sums of the blocks to its left and above (``rows``: the coded blocks' indices among ``count``)."""
+    grid = np.zeros(count)
+    grid[rows] = before
+    grid = grid.reshape(-1, columns)
+    near = np.zeros_like(grid)
+    near[:, 1:] += grid[:, :-1]
+    near[1:, :] += grid[:-1, :]
+    return before + 0.5 * near.ravel()[rows]
+
+
+def _contexts(activity):
+    return np.minimum((2.0 * np.log2(1.0 + activity)).astype(np.int64), LAPLACE_CONTEXTS - 1)
+
+
+def _laplace_scales(position, position_means, gains, activity):
+    """Scale b of each level's quantised Laplace whose mean |level| m is its position's, times its
+    context's gain past the DC position: the levels fall off by r = exp(-1 / b) per step, so m = 2r / (1 - r^2)."""
+    gain = gains[_contexts(activity)] if position else np.ones(len(activity))
+    m = np.maximum(position_means[position] * gain, LAPLACE_MIN_MEAN)
+    r = (np.sqrt(1.0 + m * m) - 1.0) / m
+    return -1.0 / np.log(r)
+'''
+
+
+# One per choice of the ``entropy`` gene.
+ENTROPY_CODERS: dict[str, EntropyCoder] = {
+    "zlib": EntropyCoder("zlib", _DEFLATE_CODE),
+    # the level planes range-coded with Laplace models (constriction), the other sections deflated
+    "laplace": EntropyCoder("zlib", _DEFLATE_CODE + _LAPLACE_MODEL_CODE),
     "zlib_rle": EntropyCoder(
         "zlib",
         '''\
@@ -138,8 +181,8 @@ def _undpcm(values, columns):
 
 
 # Level packing per ``packing`` gene: _pack and its inverse _unpack, around a shared head and tail.
+_PACK_DEF = 'def _pack(levels, intra, columns, sections):\n'
 _PACK_HEAD = '''\
-def _pack(levels, intra, columns, sections):
     """Levels of one plane (blocks x BLOCK x BLOCK) -> byte sections."""
     z = levels.reshape(len(levels), -1)[:, SCAN]
     if DC_PRED and intra:
@@ -150,8 +193,8 @@ def _pack(levels, intra, columns, sections):
         z = z[coded]
 '''
 
+_UNPACK_DEF = 'def _unpack(sections, count, intra, columns):\n'
 _UNPACK_HEAD = '''\
-def _unpack(sections, count, intra, columns):
     """The inverse of _pack: next sections -> levels (blocks x BLOCK x BLOCK)."""
     if SKIP:
         coded = np.unpackbits(np.frombuffer(next(sections), dtype=np.uint8), count=count).astype(bool)
@@ -171,7 +214,7 @@ _UNPACK_TAIL = '''\
 '''
 
 PACKING_CODE: dict[str, str] = {
-    "planes": _PACK_HEAD + '''\
+    "planes": _PACK_DEF + _PACK_HEAD + '''\
     # coefficient planes: every block's coefficient 0, then every block's coefficient 1, ...
     # up to the last plane that holds a non-zero level
     used = np.flatnonzero(np.any(z != 0, axis=0))
@@ -179,13 +222,13 @@ PACKING_CODE: dict[str, str] = {
     sections.append(struct.pack("<H", planes) + _bytes_of(_zz(z[:, :planes].T)))
 
 
-''' + _UNPACK_HEAD + '''\
+''' + _UNPACK_DEF + _UNPACK_HEAD + '''\
     data = next(sections)
     (planes,) = struct.unpack_from("<H", data)
     z = np.zeros((k, BLOCK * BLOCK), dtype=np.int64)
     z[:, :planes] = _unzz(_ints_from(data[2:], k * planes)).reshape(planes, k).T
 ''' + _UNPACK_TAIL,
-    "rle": _PACK_HEAD + '''\
+    "rle": _PACK_DEF + _PACK_HEAD + '''\
     # run-length pairs: per block the number of non-zero levels, then (zero run, level) pairs
     rows, cols = np.nonzero(z)
     first = np.ones(len(rows), dtype=bool)
@@ -197,7 +240,7 @@ PACKING_CODE: dict[str, str] = {
     sections.append(_bytes_of(_zz(z[rows, cols])))
 
 
-''' + _UNPACK_HEAD + '''\
+''' + _UNPACK_DEF + _UNPACK_HEAD + '''\
     counts = _ints_from(next(sections), k)
     total = int(counts.sum())
     runs = _ints_from(next(sections), total)
@@ -209,7 +252,7 @@ PACKING_CODE: dict[str, str] = {
     z = np.zeros((k, BLOCK * BLOCK), dtype=np.int64)
     z[rows, cols] = values
 ''' + _UNPACK_TAIL,
-    "sigmap": _PACK_HEAD + '''\
+    "sigmap": _PACK_DEF + _PACK_HEAD + '''\
     # significance map (one bit per coefficient, plane by plane, up to the last plane in use),
     # then the non-zero levels
     used = np.flatnonzero(np.any(z != 0, axis=0))
@@ -220,7 +263,7 @@ PACKING_CODE: dict[str, str] = {
     sections.append(_bytes_of(_zz(flat[significant]) - 1))
 
 
-''' + _UNPACK_HEAD + '''\
+''' + _UNPACK_DEF + _UNPACK_HEAD + '''\
     data = next(sections)
     (planes,) = struct.unpack_from("<H", data)
     significant = np.unpackbits(np.frombuffer(data, dtype=np.uint8, offset=2), count=k * planes).astype(bool)
@@ -230,3 +273,53 @@ PACKING_CODE: dict[str, str] = {
     z[:, :planes] = flat.reshape(planes, k).T
 ''' + _UNPACK_TAIL,
 }
+
+# Level packing of the "laplace" entropy coder: the skip flags and the models' parameters go to the
+# byte sections; the levels, position by position up to the last one in use, go to the range coder.
+# Encoder and decoder compute each position's scales with the same code on same-shaped arrays, so
+# the floating-point models agree bit for bit.
+LAPLACE_PACKING_CODE = 'def _pack(levels, intra, columns, sections, encoder):\n' + _PACK_HEAD + '''\
+    used = np.flatnonzero(np.any(z != 0, axis=0))
+    planes = int(used[-1]) + 1 if len(used) else 0
+    magnitude = np.abs(z[:, :planes]).astype(np.float64)
+    limit = int(magnitude.max(initial=0))
+    if not planes:
+        sections.append(struct.pack("<HI", 0, 0))
+        return
+    # each level's activity, position by position, as the decoder will know it
+    rows = np.flatnonzero(coded) if SKIP else np.arange(len(levels))
+    activities, before = [], np.zeros(len(z))
+    for j in range(planes):
+        activities.append(_activity(before, rows, len(levels), columns))
+        before += magnitude[:, j]
+    # the model's parameters: each position's mean |level|, and per context (past the DC position)
+    # how much larger than its position's mean a level is on average
+    position_codes = _mean_code(magnitude.mean(axis=0))
+    position_means = _mean_of(position_codes)
+    contexts = _contexts(np.array(activities[1:]).T).ravel()
+    ratios = (magnitude[:, 1:] / np.maximum(position_means[1:], LAPLACE_MIN_MEAN)).ravel()
+    counts = np.bincount(contexts, minlength=LAPLACE_CONTEXTS)
+    gains = np.bincount(contexts, ratios, minlength=LAPLACE_CONTEXTS) / np.maximum(counts, 1)
+    gain_codes = _mean_code(np.where(counts > 0, gains, 1.0))
+    sections.append(struct.pack("<HI", planes, limit) + position_codes.tobytes() + gain_codes.tobytes())
+    gains = _mean_of(gain_codes)
+    model = constriction.stream.model.QuantizedLaplace(-limit, limit)
+    for j in range(planes):
+        scales = _laplace_scales(j, position_means, gains, activities[j])
+        encoder.encode(z[:, j].astype(np.int32), model, np.zeros(len(z)), scales)
+
+
+''' + 'def _unpack(sections, count, intra, columns, decoder):\n' + _UNPACK_HEAD + '''\
+    data = next(sections)
+    planes, limit = struct.unpack_from("<HI", data)
+    z = np.zeros((k, BLOCK * BLOCK), dtype=np.int64)
+    if planes:
+        position_means = _mean_of(np.frombuffer(data, dtype=np.uint8, count=planes, offset=6))
+        gains = _mean_of(np.frombuffer(data, dtype=np.uint8, count=LAPLACE_CONTEXTS, offset=6 + planes))
+        model = constriction.stream.model.QuantizedLaplace(-limit, limit)
+        rows, before = np.flatnonzero(coded), np.zeros(k)
+        for j in range(planes):
+            scales = _laplace_scales(j, position_means, gains, _activity(before, rows, count, columns))
+            z[:, j] = decoder.decode(model, np.zeros(k), scales)
+            before += np.abs(z[:, j])
+''' + _UNPACK_TAIL

@@ -2,7 +2,9 @@
 
 ``CONFIG_CODE`` reads the quality and the frame geometry from the config; ``frame_code(genome)``
 writes compress_video_frame and decompress_video_frame, which call the other blocks' helpers
-(planes, prediction, transform, packing, entropy coder) in the order that genome needs.
+(planes, prediction, transform, packing, entropy coder) in the order that genome needs. With the
+"laplace" entropy coder a frame is the deflated byte sections, length-prefixed, then the range
+coder's words that hold the levels.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ def _geometry(config):
 def frame_code(g: Genome) -> str:
     """compress_video_frame and decompress_video_frame, with the steps this genome needs."""
     chroma_flags = "(False, True, True)" if g.ycbcr else "(False, False, False)"
+    laplace = g.entropy == "laplace"  # the levels go to a range coder, not to the byte sections
+
+    def coder_arg(name: str) -> str:
+        return f", {name}" if laplace else ""
+
     reconstruct = "_reconstruct(levels, m, pred, h, w)"
     recon_line = f"        recon.append({f'_deblock({reconstruct}, m)' if g.deblock else reconstruct})"
     enc = [
@@ -44,6 +51,8 @@ def frame_code(g: Genome) -> str:
     else:
         enc.append('    intra = True')
     enc += ['    sections = []', '    preds = [None, None, None]']
+    if laplace:
+        enc.append('    encoder = constriction.stream.queue.RangeEncoder()  # the level planes')
     if g.motion:
         enc += [
             '    if not intra:',
@@ -64,12 +73,16 @@ def frame_code(g: Genome) -> str:
     ]
     if g.inter:
         enc += ['        if not intra and DECIMATE:', '            levels = _decimate(levels)']
+    if laplace:  # the deflated sections, length-prefixed, then the range coder's words
+        payload = '_join([_squeeze(_join(sections))]) + encoder.get_compressed().tobytes()'
+    else:
+        payload = '_squeeze(_join(sections))'
     enc += [
-        '        _pack(levels, intra, w // BLOCK, sections)',
+        f'        _pack(levels, intra, w // BLOCK, sections{coder_arg("encoder")})',
         recon_line,
         '    STATE["geometry"], STATE["ref"] = geometry, recon',
         '    # header: frame type, then the quality the levels were scaled with (the decoder reads it from here)',
-        '    return bytes([1 if intra else 0, quality]) + _squeeze(_join(sections))',
+        f'    return bytes([1 if intra else 0, quality]) + {payload}',
         '', '',
     ]
     dec = [
@@ -78,9 +91,17 @@ def frame_code(g: Genome) -> str:
         '    intra, quality = data[0] == 1, min(100, data[1])',
         '    geometry = _geometry(config)',
         '    shapes = _plane_shapes(geometry)',
-        '    sections = iter(_split(_unsqueeze(data[2:])))',
-        '    preds = [None, None, None]',
     ]
+    if laplace:
+        dec += [
+            '    (size,) = struct.unpack_from("<I", data, 2)',
+            '    sections = iter(_split(_unsqueeze(data[6:6 + size])))',
+            '    words = np.frombuffer(data[6 + size:], dtype=np.uint32).copy()',
+            '    decoder = constriction.stream.queue.RangeDecoder(words)',
+        ]
+    else:
+        dec.append('    sections = iter(_split(_unsqueeze(data[2:])))')
+    dec.append('    preds = [None, None, None]')
     if g.inter:
         dec += [
             '    if not intra:',
@@ -100,7 +121,7 @@ def frame_code(g: Genome) -> str:
         '    recon = []',
         f'    for (h, w), pred, chroma in zip(shapes, preds, {chroma_flags}):',
         '        m = _qmatrix(quality, chroma, intra)',
-        '        levels = _unpack(sections, (h // BLOCK) * (w // BLOCK), intra, w // BLOCK)',
+        f'        levels = _unpack(sections, (h // BLOCK) * (w // BLOCK), intra, w // BLOCK{coder_arg("decoder")})',
         recon_line,
         '    STATE["geometry"], STATE["ref"] = geometry, recon',
         '    return _to_bgr(recon, geometry)',
