@@ -14,28 +14,20 @@ is killed outright, and its sandboxes die with it.
 
 from __future__ import annotations
 
-import ctypes
-import os
-import signal
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
 
 from domain.candidate import PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
-from domain.policy import Policy
-from domain.records import AdoptionTestResult
 from domain.verdict import OK
 from projections.history import HistoryRow
 from projections.session import Session
 from runner.evaluation.clips import Suite
-from runner.evaluation.evaluator import adoption_test, sandbox_for
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
+from runner.evolution.testers import LocalTesters, Testers, TestersFactory
 from runner.planners.base import Planner, PlannerContext, PlannerFailed, PlannerStopped, Proposal, RecentFailure
-from runner.sandbox.pipeline import Sandbox
 from runner.sandbox.validation import validate
 
 
@@ -55,14 +47,17 @@ class Evolution:
     """One lineage evolving under one planner, recorded in one ledger session, under the lineage's policy."""
 
     def __init__(self, session: Session, lineage: str, suite: Suite, planner: Planner, *, workers: int = 1,
-                 narration: Narration = QUIET, nonces: Mapping[str, str] | None = None):
+                 narration: Narration = QUIET, nonces: Mapping[str, str] | None = None,
+                 testers: TestersFactory = LocalTesters):
         """nonces: sha256 of a source -> the recorded material to test it on, where a replay reproduces
-        a history (a nonce is only ever reused for the very source it was drawn for)."""
+        a history (a nonce is only ever reused for the very source it was drawn for).
+        testers: where the tests run (runner/evolution/testers.py), given the suite, policy, workers and nonces."""
         self.session, self.app = session, session.app
         self.lineage, self.suite, self.planner = lineage, suite, planner
         self.policy = self.app.lineage(lineage).policy_object
         self.workers, self.narration = max(1, workers), narration
         self.nonces = dict(nonces or {})
+        self.testers = testers
 
     # --- the loop ---
 
@@ -71,7 +66,7 @@ class Evolution:
         summary = RunSummary()
         failures: list[str] = []  # the error of each planner call that gave no candidate
         deadline = None if max_minutes is None else time.monotonic() + 60 * max_minutes
-        with _Testers(self.suite, self.policy, self.workers, self.nonces) as testers:
+        with self.testers(self.suite, self.policy, self.workers, self.nonces) as testers:
             self._finish_interrupted(testers, summary)
             while summary.iterations < iterations:
                 if deadline is not None and time.monotonic() > deadline:
@@ -118,7 +113,7 @@ class Evolution:
         summary.proposed += 1
         return proposal, candidate
 
-    def _finish_interrupted(self, testers: _Testers, summary: RunSummary) -> None:
+    def _finish_interrupted(self, testers: Testers, summary: RunSummary) -> None:
         self.session.refresh()
         pending = [row for row in self._history() if row["decision"] == PENDING]
         candidates = [self.app.candidate(row["candidate_id"]) for row in pending]
@@ -128,7 +123,7 @@ class Evolution:
             self.narration.resuming(len(candidates))
             self._finish(candidates, testers, summary)
 
-    def _finish(self, candidates: list[Candidate], testers: _Testers, summary: RunSummary) -> None:
+    def _finish(self, candidates: list[Candidate], testers: Testers, summary: RunSummary) -> None:
         """Candidates of one round tested in parallel, then decided one at a time (runner/evolution/lifecycle.py)."""
         finished = finish(self.app, self.lineage, candidates, validate=validate, test_all=testers.test,
                           narration=self.narration)
@@ -168,63 +163,3 @@ def _proposal_key(planner: str, iteration: int, proposal: Proposal) -> str:
     while a different proposal at the same iteration (another run, another reply) is its own."""
     what = "none" if proposal.source is None else sha256_of(proposal.source)
     return f"{planner}:{iteration}:{what}"
-
-
-class _Testers:
-    """Tests sources on the suite under the lineage's policy: in this process with one sandbox, or in a
-    pool of workers."""
-
-    def __init__(self, suite: Suite, policy: Policy, workers: int, nonces: Mapping[str, str]):
-        self.suite, self.policy, self.workers, self.nonces = suite, policy, workers, nonces
-        self.sandbox: Sandbox | None = None
-        self.pool: ProcessPoolExecutor | None = None
-
-    def __enter__(self) -> _Testers:
-        if self.workers > 1:
-            self.pool = ProcessPoolExecutor(self.workers, initializer=_start_worker,
-                                            initargs=(self.suite, self.policy, os.getpid()))
-        else:
-            self.sandbox = sandbox_for(self.policy)
-        return self
-
-    def __exit__(self, error_type: type[BaseException] | None, *exc: object) -> None:
-        if self.pool is not None:
-            if error_type is not None:  # stop now: shutdown() alone would wait for the tests running
-                # ProcessPoolExecutor has no public way to stop its workers before Python 3.14.
-                for process in list(self.pool._processes.values()):
-                    process.kill()
-            self.pool.shutdown(cancel_futures=True)
-        if self.sandbox is not None:
-            self.sandbox.close()
-
-    def test(self, sources: list[str]) -> list[AdoptionTestResult]:
-        nonces = [self.nonces.get(sha256_of(source)) for source in sources]
-        if self.pool is not None:
-            return list(self.pool.map(_test_in_worker, sources, nonces))
-        return [adoption_test(source, self.suite, self.policy, sandbox=self.sandbox, nonce=nonce)
-                for source, nonce in zip(sources, nonces, strict=True)]
-
-
-_worker: dict[str, Any] = {}  # this worker process's suite, policy and warm sandbox
-PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
-
-
-def _start_worker(suite: Suite, policy: Policy, run_pid: int) -> None:
-    import atexit
-
-    _die_with(run_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: the run decides
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _worker.update(suite=suite, policy=policy, sandbox=sandbox_for(policy))
-    atexit.register(_worker["sandbox"].close)
-
-
-def _test_in_worker(source: str, nonce: str | None) -> AdoptionTestResult:
-    return adoption_test(source, _worker["suite"], _worker["policy"], sandbox=_worker["sandbox"], nonce=nonce)
-
-
-def _die_with(run_pid: int) -> None:
-    """SIGKILL this worker when the run's process ends, however it ends (its sandboxes die with it)."""
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != run_pid:  # the run ended before the line above took effect
-        os._exit(1)
