@@ -1,9 +1,10 @@
-"""Figures for the offline planner's codec generator against OpenCV JPEG on the default suite's real clip.
+"""Figures for the offline planner's codec generator against OpenCV JPEG, WebP and x264 on real clips.
 
-For each genome: the (kbps, PSNR-Y) ladder at quality 10/30/50/70/90, the BD-rate against
-JPEG (and WebP / x264 where this machine has them, for context), encode and decode frames per
-second, and optionally the bitrate at the adoption test's matched quality (the lowest integer
-quality whose PSNR-Y reaches the target, found by bisection like runner/evaluator.py).
+For each genome, on each real clip of the default suite (and each --clip): the (kbps, PSNR-Y)
+ladder at quality 10/30/50/70/90, the BD-rate against JPEG (and WebP / x264 where this machine
+has them), the share of the bytes that motion vectors take at quality 50, encode and decode
+frames per second, and optionally the bitrate at the adoption test's matched quality (the lowest
+integer quality whose PSNR-Y reaches the target, found by bisection like runner/evaluator.py).
 
 The candidates run in this process (runner/inprocess.py: the encoder and the decoder are two
 separate module namespaces), so the figures are the codec's own, without sandbox overhead.
@@ -11,6 +12,7 @@ separate module namespaces), so the figures are the codec's own, without sandbox
     .venv/bin/python bench/codecgen_vs_jpeg.py                 # seeds and the reference genomes
     .venv/bin/python bench/codecgen_vs_jpeg.py --matched       # plus kbps at 35 dB
     .venv/bin/python bench/codecgen_vs_jpeg.py --genome '{"prediction": "motion", "entropy": "lzma"}'
+    .venv/bin/python bench/codecgen_vs_jpeg.py --clip some.mp4    # more real clips (never the reserved ones)
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runner.evaluation.bdrate import bd_rate  # noqa: E402
-from runner.evaluation.clips import default_suite  # noqa: E402
+from runner.evaluation.clips import CIF, Clip, default_suite, load_clip  # noqa: E402
 from runner.evaluation.evaluator import measure_point  # noqa: E402
 from runner.evaluation.references import available_codecs, reference_ladder  # noqa: E402
 from runner.planners.offline.genome import Genome, seed_genomes  # noqa: E402
@@ -46,6 +48,14 @@ REFERENCE_GENOMES = {
         skip=True, packing="sigmap", entropy="lzma", level=9,
     ),
 }
+# descent-best's design on the laplace coder, then with each block added after codecgen-1
+_LAPLACE = dict(REFERENCE_GENOMES["descent-best"].to_dict(), entropy="laplace", packing="planes", mv_pred=True)
+REFERENCE_GENOMES.update({
+    "laplace": Genome.from_dict(_LAPLACE),
+    "laplace+mv": Genome.from_dict(dict(_LAPLACE, mv_code="laplace")),
+    "laplace+mv+side": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range")),
+    "laplace+mv+side+rdoq": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range", rdoq=0.15)),
+})
 
 
 def rd(points: list[dict]) -> list[tuple[float, float]]:
@@ -54,6 +64,29 @@ def rd(points: list[dict]) -> list[tuple[float, float]]:
 
 def fmt_bd(value: float | None) -> str:
     return "   n/a" if value is None else f"{value:+6.1f}%"
+
+
+def vector_share(source: str, frames, quality: int, fps: float) -> dict:
+    """Bytes of one encode of ``frames``, and how many of them the motion vectors take: the range
+    coder's bits spent in _put_vectors plus its byte sections deflated on their own (an estimate
+    for codecs that deflate the vectors together with the levels). Runs the trusted, rendered
+    source in this process."""
+    namespace: dict = {"__name__": "vector_share"}
+    exec(compile(source, "<candidate>", "exec"), namespace)  # noqa: S102 - our own rendered codec
+    put, bits, kept = namespace["_put_vectors"], [0], []
+
+    def counting(vy, vx, sections, *coder):
+        before, first = (coder[0].num_bits() if coder else 0), len(sections)
+        put(vy, vx, sections, *coder)
+        bits[0] += (coder[0].num_bits() if coder else 0) - before
+        kept.extend(sections[first:])
+
+    namespace["_put_vectors"] = counting
+    height, width = frames.shape[1:3]
+    config = {"quality": quality, "width": width, "height": height, "fps": fps}
+    total = sum(len(namespace["compress_video_frame"](f.copy(), i, dict(config))) for i, f in enumerate(frames))
+    sections = namespace["_squeeze"](namespace["_join"](kept)) if kept else b""
+    return {"bytes": total, "vector_bytes": bits[0] // 8 + len(sections)}
 
 
 def matched_quality(runner, source: str, clip, target: float) -> tuple[int, dict] | None:
@@ -81,79 +114,97 @@ def matched_quality(runner, source: str, clip, target: float) -> tuple[int, dict
     return high, point(high)
 
 
+def measure_genome(runner, name: str, genome: Genome, clip: Clip, anchors: dict, args) -> dict:
+    """One genome's figures on one clip (the row the table and the JSON show)."""
+    source = render(genome)
+    points = [measure_point(runner, source, clip, q) for q in LADDER]
+    good = [p for p in points if p["success"]]
+    row = {
+        "name": name,
+        "clip": clip.name,
+        "genome": genome.to_dict(),
+        "summary": genome.summary(),
+        "source_bytes": len(source.encode()),
+        "ladder": [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"],
+                    "encode_fps": p["encode_fps"], "decode_fps": p["decode_fps"], "success": p["success"]}
+                   for p in points],
+        "bd_rate_pct": {codec: bd_rate(rd(anchor), rd(points)) for codec, anchor in anchors.items()},
+        "vectors_at_q50": vector_share(source, clip.frames, 50, clip.fps) if genome.motion else None,
+    }
+    # codec time only (no metrics): seconds for one encode + decode of the clip, averaged over the ladder
+    row["seconds_per_run"] = sum(clip.count / p["encode_fps"] + clip.count / p["decode_fps"]
+                                 for p in good) / max(1, len(good))
+    row["encode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["encode_fps"] for p in good))
+    row["decode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["decode_fps"] for p in good))
+    if args.matched:
+        found = matched_quality(runner, source, clip, args.target)
+        row["matched"] = None if found is None else {
+            "quality": found[0], "kbps": found[1]["kbps"], "psnr_y": found[1]["psnr_y"]}
+    return row
+
+
+def print_row(row: dict, clip: Clip, args) -> None:
+    print(f"{row['name']} on {clip.name}: {row['summary']}")
+    good = [p for p in row["ladder"] if p["success"]]
+    print("  kbps/PSNR-Y  " + "  ".join(f"q{p['quality']}:{p['kbps']:.1f}/{p['psnr_y']:.2f}" for p in good))
+    bds = "  ".join(f"vs {codec} {fmt_bd(v)}" for codec, v in row["bd_rate_pct"].items())
+    print(f"  BD-rate {bds}")
+    vectors = row["vectors_at_q50"]
+    if vectors:
+        print(f"  motion vectors at q50: {vectors['vector_bytes']} of {vectors['bytes']} bytes "
+              f"({100.0 * vectors['vector_bytes'] / max(1, vectors['bytes']):.1f}%)")
+    print(f"  speed: encode {row['encode_fps']:.0f} fps, decode {row['decode_fps']:.0f} fps, "
+          f"{row['seconds_per_run']:.2f} s per {clip.count}-frame encode+decode (ladder average)")
+    if args.matched:
+        m = row["matched"]
+        print(f"  at {args.target:g} dB: " + ("unreachable" if m is None else
+              f"quality {m['quality']}, {m['kbps']:.1f} kbps (PSNR-Y {m['psnr_y']:.2f})"))
+    print(f"  genome {json.dumps(row['genome'], sort_keys=True)}")
+    print()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--genome", action="append", default=[], help="a genome as JSON (repeatable)")
     parser.add_argument("--no-seeds", action="store_true", help="skip the seed genomes")
     parser.add_argument("--no-reference", action="store_true", help="skip the reference genomes")
+    parser.add_argument("--reference", action="append", default=[], choices=sorted(REFERENCE_GENOMES),
+                        help="only these reference genomes (repeatable; default: all)")
+    parser.add_argument("--clip", action="append", default=[], help="another real clip, a video or PNG folder "
+                        "(repeatable; up to 30 frames within CIF)")
     parser.add_argument("--matched", action="store_true", help="also bisect the quality for --target dB")
     parser.add_argument("--target", type=float, default=35.0, help="PSNR-Y target of --matched (default 35)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    clip = default_suite().clip("bikes")
-    anchors = {}
-    for codec in ("jpeg", "webp", "x264"):
-        if codec in available_codecs():
-            anchors[codec] = reference_ladder(codec, clip)
-
+    clips = list(default_suite().real_clips()) + [load_clip(path, frames=30, max_size=CIF) for path in args.clip]
     genomes: list[tuple[str, Genome]] = []
     if not args.no_seeds:
         genomes += [(f"seed{i}", g) for i, g in enumerate(seed_genomes())]
     if not args.no_reference:
-        genomes += list(REFERENCE_GENOMES.items())
+        genomes += [(name, g) for name, g in REFERENCE_GENOMES.items() if not args.reference or name in args.reference]
     genomes += [(f"genome{i}", Genome.from_dict(json.loads(text))) for i, text in enumerate(args.genome)]
 
     runner = InProcessRunner()
-    out = {"clip": {"name": clip.name, "frames": clip.count, "size": f"{clip.width}x{clip.height}", "fps": clip.fps},
-           "references": {k: [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"]} for p in v]
-                          for k, v in anchors.items()},
-           "genomes": []}
-    if not args.json:
-        print(f"clip {clip.name}: {clip.count} frames {clip.width}x{clip.height} @ {clip.fps:g} fps")
-        for codec, points in anchors.items():
-            ladder = "  ".join(f"{p['kbps']:7.1f}/{p['psnr_y']:5.2f}" for p in points)
-            print(f"  {codec:5s} kbps/PSNR-Y  {ladder}")
-        print()
-
-    for name, genome in genomes:
-        source = render(genome)
-        points = [measure_point(runner, source, clip, q) for q in LADDER]
-        row = {
-            "name": name,
-            "genome": genome.to_dict(),
-            "summary": genome.summary(),
-            "source_bytes": len(source.encode()),
-            "ladder": [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"],
-                        "encode_fps": p["encode_fps"], "decode_fps": p["decode_fps"], "success": p["success"]}
-                       for p in points],
-            "bd_rate_pct": {codec: bd_rate(rd(anchor), rd(points)) for codec, anchor in anchors.items()},
-        }
-        good = [p for p in points if p["success"]]
-        # codec time only (no metrics): seconds for one encode + decode of the clip, averaged over the ladder
-        row["seconds_per_run"] = sum(clip.count / p["encode_fps"] + clip.count / p["decode_fps"]
-                                     for p in good) / max(1, len(good))
-        row["encode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["encode_fps"] for p in good))
-        row["decode_fps"] = clip.count * len(good) / max(1e-9, sum(clip.count / p["decode_fps"] for p in good))
-        if args.matched:
-            found = matched_quality(runner, source, clip, args.target)
-            row["matched"] = None if found is None else {
-                "quality": found[0], "kbps": found[1]["kbps"], "psnr_y": found[1]["psnr_y"]}
-        out["genomes"].append(row)
-        if args.json:
-            continue
-        print(f"{name}: {genome.summary()}")
-        print("  kbps/PSNR-Y  " + "  ".join(f"q{p['quality']}:{p['kbps']:.1f}/{p['psnr_y']:.2f}" for p in good))
-        bds = "  ".join(f"vs {codec} {fmt_bd(v)}" for codec, v in row["bd_rate_pct"].items())
-        print(f"  BD-rate {bds}")
-        print(f"  speed: encode {row['encode_fps']:.0f} fps, decode {row['decode_fps']:.0f} fps, "
-              f"{row['seconds_per_run']:.2f} s per {clip.count}-frame encode+decode (ladder average)")
-        if args.matched:
-            m = row["matched"]
-            print(f"  at {args.target:g} dB: " + ("unreachable" if m is None else
-                  f"quality {m['quality']}, {m['kbps']:.1f} kbps (PSNR-Y {m['psnr_y']:.2f})"))
-        print(f"  genome {json.dumps(genome.to_dict(), sort_keys=True)}")
-        print()
+    out: dict = {"clips": [], "genomes": []}
+    for clip in clips:
+        anchors = {codec: reference_ladder(codec, clip) for codec in ("jpeg", "webp", "x264")
+                   if codec in available_codecs()}
+        out["clips"].append({
+            "name": clip.name, "frames": clip.count, "size": f"{clip.width}x{clip.height}", "fps": clip.fps,
+            "references": {k: [{"quality": p["quality"], "kbps": p["kbps"], "psnr_y": p["psnr_y"]} for p in v]
+                           for k, v in anchors.items()}})
+        if not args.json:
+            print(f"clip {clip.name}: {clip.count} frames {clip.width}x{clip.height} @ {clip.fps:g} fps")
+            for codec, points in anchors.items():
+                ladder = "  ".join(f"{p['kbps']:7.1f}/{p['psnr_y']:5.2f}" for p in points)
+                print(f"  {codec:5s} kbps/PSNR-Y  {ladder}")
+            print()
+        for name, genome in genomes:
+            row = measure_genome(runner, name, genome, clip, anchors, args)
+            out["genomes"].append(row)
+            if not args.json:
+                print_row(row, clip, args)
     if args.json:
         print(json.dumps(out, indent=2))
     return 0

@@ -25,6 +25,7 @@ class Analysis(Aggregate):
         tokens_in: int,
         tokens_out: int,
         cost_usd: float,
+        details: dict | None = None,
     ):
         if tokens_in < 0 or tokens_out < 0 or cost_usd < 0:
             raise ValueError("tokens and cost cannot be negative")
@@ -36,3 +37,5 @@ class Analysis(Aggregate):
         self.tokens_in = tokens_in
         self.tokens_out = tokens_out
         self.cost_usd = cost_usd
+        # What the planner showed and chose (parent, inspirations, edits, model, cache tokens, notes); JSON-safe.
+        self.details = details

@@ -16,7 +16,16 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import candidate_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, comparable
-from domain.records import AdoptionTestResult, ComparableMetrics, DecisionRecord, PolicyRecord, Reproduction, Rescore
+from domain.records import (
+    AdoptionTestResult,
+    BdRateRecord,
+    ComparableMetrics,
+    DecisionRecord,
+    PolicyRecord,
+    Reproduction,
+    Rescore,
+    ValidationRecord,
+)
 
 # A candidate's status, the one home of these names (read models and reports use them too).
 PROPOSED = "proposed"
@@ -61,6 +70,7 @@ class Candidate(Aggregate):
         self.reused_from: str | None = None
         self.decision: DecisionRecord | None = None  # once adopted or declined
         self.rescores: list[Rescore] = []  # later measurements, each under the evaluator of its day
+        self.validations: list[ValidationRecord] = []  # once adopted: measured on `run --validate` clips
 
     @property
     def decided(self) -> bool:
@@ -113,6 +123,16 @@ class Candidate(Aggregate):
             raise CandidateError(f"candidate {self.id} was never tested, so there is nothing to rescore")
         self._rescored(result=json_safe(result, "result"), reproduction=json_safe(reproduction, "reproduction"))
 
+    def record_validation(self, result: ValidationRecord) -> None:
+        """This adopted version measured on validation clips: shown beside its test, never used to decide."""
+        if self.status != ADOPTED:
+            raise CandidateError(f"candidate {self.id} is {self.status}: only adopted versions are validated")
+        self._validated(result=json_safe(result, "validation"))
+
+    @event("CandidateValidated")
+    def _validated(self, result: ValidationRecord) -> None:
+        self.validations.append(result)
+
     @event("CandidateRescored")
     def _rescored(self, result: AdoptionTestResult, reproduction: Reproduction) -> None:
         self.rescores.append(Rescore(result=result, reproduction=reproduction))
@@ -132,6 +152,7 @@ class Candidate(Aggregate):
             rule=decision.rule,
             reason=decision.reason,
             policy=copy.deepcopy(policy),
+            bd_rate=decision.bd_rate_record(),
         )
 
     @event("CandidateAdopted")
@@ -144,11 +165,14 @@ class Candidate(Aggregate):
         rule: str,
         reason: str,
         policy: PolicyRecord,
+        bd_rate: BdRateRecord | None = None,  # decisions recorded before the BD-rate policy have none
     ) -> None:
         self.status = ADOPTED
         self.decision = DecisionRecord(version=version, against=incumbent_version, rule=rule, reason=reason,
                                        candidate_metrics=candidate_metrics, incumbent_metrics=incumbent_metrics,
                                        policy=policy)
+        if bd_rate is not None:
+            self.decision["bd_rate"] = bd_rate
 
     def decline(self, incumbent_version: int, incumbent_metrics: ComparableMetrics, decision: Decision,
                 policy: PolicyRecord) -> None:
@@ -162,6 +186,7 @@ class Candidate(Aggregate):
             rule=decision.rule,
             reason=decision.reason,
             policy=copy.deepcopy(policy),
+            bd_rate=decision.bd_rate_record(),
         )
 
     @event("CandidateDeclined")
@@ -173,11 +198,14 @@ class Candidate(Aggregate):
         rule: str,
         reason: str,
         policy: PolicyRecord,
+        bd_rate: BdRateRecord | None = None,  # decisions recorded before the BD-rate policy have none
     ) -> None:
         self.status = DECLINED
         self.decision = DecisionRecord(version=None, against=incumbent_version, rule=rule, reason=reason,
                                        candidate_metrics=candidate_metrics, incumbent_metrics=incumbent_metrics,
                                        policy=policy)
+        if bd_rate is not None:
+            self.decision["bd_rate"] = bd_rate
 
     def _require(self, status: str) -> None:
         if self.status != status:

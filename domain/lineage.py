@@ -21,7 +21,7 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import lineage_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, Policy, decide
-from domain.records import AdoptionTestResult, ComparableMetrics, LineagePolicyRecord, VersionRecord
+from domain.records import AdoptionTestResult, ComparableMetrics, LineagePolicyRecord, StallRecord, VersionRecord
 
 
 class LineageError(Exception):
@@ -112,3 +112,17 @@ class Lineage(Aggregate):
     @event("RolledBack")
     def _rolled_back(self, to_version: int, from_version: int | None, reason: str) -> None:
         self.head = to_version
+
+    # The keys of the stalls recorded so far (lineages started before stall alarms have none).
+    stall_keys: tuple[str, ...] = ()
+
+    def record_stall(self, stall: StallRecord) -> bool:
+        """Record a stall alarm, once per key; whether this call recorded it."""
+        if stall["key"] in self.stall_keys:
+            return False
+        self._stall_detected(stall=json_safe(stall, "stall"))
+        return True
+
+    @event("StallDetected")
+    def _stall_detected(self, stall: StallRecord) -> None:
+        self.stall_keys = (*self.stall_keys, stall["key"])

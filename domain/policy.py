@@ -1,6 +1,17 @@
 """The adoption policy: a pure function from two test results and the thresholds to a decision.
 
-The seed's rule made fair. Both codecs are tested at matched quality (the lowest `quality`
+Two policies; a lineage records its own when it starts. New lineages get the BD-rate one: it decides on
+every real clip over the range of qualities a codec is used at, so a codec tuned to one clip at one
+quality point does not win. "matched-quality", the seed's rule made fair, stays for the lineages started
+under it and for `--policy matched-quality`.
+
+bd-rate: the candidate ran cleanly and every frame of every clip round-tripped; on every real clip its
+rate-distortion curve over the evaluator's quality ladder compares with the incumbent's from RD_LOW_PSNR_Y
+up to at least MIN_SPAN_DB above it (domain/rd_policy.py: how curves are compared, and why they cannot be
+gamed); no clip's BD-rate is above `bd_veto_pct`; and the mean BD-rate over the real clips is at most
+-`bd_gain_pct` percent.
+
+matched-quality: the seed's rule made fair. Both codecs are tested at matched quality (the lowest `quality`
 whose PSNR-Y on the suite's real clips meets the target, found by bisection in the
 evaluator); a candidate is adopted only when it ran cleanly, every frame of every clip
 round-tripped (stress clips included), it met the quality target, and then its bitrate is
@@ -14,9 +25,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, cast
 
+from domain.rd_policy import MIN_SPAN_DB, RD_HIGH_PSNR_Y, RD_LOW_PSNR_Y, compare
 from domain.records import (
     AdoptionTestResult,
+    BdRateRecord,
     ComparableMetrics,
+    LadderPoint,
     LineagePolicyRecord,
     MetricFigures,
     PolicyRecord,
@@ -31,7 +45,10 @@ QUALITY = "quality_target"
 BITRATE = "bitrate"
 RATIO = "ratio"
 NOT_BETTER = "not_better"
-RULES = (SEED, VERDICT, ROUND_TRIP, TARGET, QUALITY, BITRATE, RATIO, NOT_BETTER)
+RD_CURVE = "rd_curve"  # a real clip without a usable curve (no ladder, or a degenerate or too narrow curve)
+CLIP_VETO = "clip_veto"  # a real clip got worse by more than the veto margin
+BD_GAIN = "bd_rate"  # adopted on the mean BD-rate over the real clips
+RULES = (SEED, VERDICT, ROUND_TRIP, TARGET, QUALITY, BITRATE, RATIO, NOT_BETTER, RD_CURVE, CLIP_VETO, BD_GAIN)
 
 _EPS = 1e-9
 
@@ -42,7 +59,14 @@ TestRecord = AdoptionTestResult | ComparableMetrics
 DEFAULT_TARGET_PSNR_Y = 35.0  # dB
 DEFAULT_BITRATE_FACTOR = 0.9
 DEFAULT_RATIO_FACTOR = 1.2
-DEFAULT_POLICY_NAME = "matched-quality"
+MATCHED_QUALITY = "matched-quality"
+BD_RATE = "bd-rate"
+POLICY_NAMES = (BD_RATE, MATCHED_QUALITY)
+DEFAULT_POLICY_NAME = MATCHED_QUALITY  # what Policy() and a recorded policy without a name mean
+NEW_LINEAGE_POLICY = BD_RATE  # what a new lineage gets when no --policy is given
+DEFAULT_BD_GAIN_PCT = 5.0  # adopt when the mean BD-rate is <= -5% ...
+# ... and no real clip's is above +10%: one codec's BD-rate on one clip moves by up to ~6% between test materials.
+DEFAULT_BD_VETO_PCT = 10.0
 DEFAULT_TEST_SECONDS = 900.0  # wall-clock budget of one candidate's whole adoption test
 DEFAULT_RUN_SECONDS = 300.0  # ... and of one run in it: one clip through the encoder and the decoder
 
@@ -57,8 +81,15 @@ class Policy:
     name: str = DEFAULT_POLICY_NAME
     test_seconds: float = DEFAULT_TEST_SECONDS  # a test that runs longer ends with a timeout verdict
     run_seconds: float = DEFAULT_RUN_SECONDS  # so does a test with one run that runs longer
+    bd_gain_pct: float = DEFAULT_BD_GAIN_PCT  # bd-rate: adopt when the mean BD-rate is <= -bd_gain_pct ...
+    bd_veto_pct: float = DEFAULT_BD_VETO_PCT  # ... and no real clip's is above +bd_veto_pct
 
     def __post_init__(self) -> None:
+        if self.name not in POLICY_NAMES:
+            raise ValueError(f"unknown policy {self.name!r} (known: {', '.join(POLICY_NAMES)})")
+        if not (0 <= self.bd_gain_pct < 100 and 0 <= self.bd_veto_pct):
+            raise ValueError(f"BD-rate gain must be in [0, 100) % and veto margin at least 0 %, got "
+                             f"{self.bd_gain_pct} and {self.bd_veto_pct}")
         if not (0 < self.target_psnr_y <= 100):
             raise ValueError(f"target PSNR-Y must be in (0, 100] dB, got {self.target_psnr_y}")
         if not (0 < self.bitrate_factor <= 1):
@@ -70,6 +101,13 @@ class Policy:
                              f"and {self.run_seconds} per run")
 
     def describe(self) -> str:
+        if self.name == BD_RATE:
+            return (
+                f"adopt when the test is ok, every frame round-trips, and the BD-rate against the incumbent "
+                f"(PSNR-Y over the quality ladder, {RD_LOW_PSNR_Y:g}-{RD_HIGH_PSNR_Y:g} dB, both curves reaching "
+                f"{RD_LOW_PSNR_Y + MIN_SPAN_DB:g} dB at least) is <= -{self.bd_gain_pct:g}% on average over the "
+                f"real clips and no clip's above +{self.bd_veto_pct:g}%"
+            )
         return (
             f"adopt when the test is ok, every frame round-trips, PSNR-Y >= {self.target_psnr_y:g} dB "
             f"at matched quality, and bitrate < {self.bitrate_factor:g}x or compression ratio > "
@@ -82,9 +120,12 @@ class Policy:
 
     def thresholds(self) -> PolicyRecord:
         """The policy's name and thresholds (recorded in every decision)."""
-        return PolicyRecord(target_psnr_y=self.target_psnr_y, bitrate_factor=self.bitrate_factor,
-                            ratio_factor=self.ratio_factor, name=self.name, test_seconds=self.test_seconds,
-                            run_seconds=self.run_seconds)
+        record = PolicyRecord(target_psnr_y=self.target_psnr_y, bitrate_factor=self.bitrate_factor,
+                              ratio_factor=self.ratio_factor, name=self.name, test_seconds=self.test_seconds,
+                              run_seconds=self.run_seconds)
+        if self.name == BD_RATE:
+            record["bd_gain_pct"], record["bd_veto_pct"] = self.bd_gain_pct, self.bd_veto_pct
+        return record
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Policy:
@@ -96,6 +137,8 @@ class Policy:
             name=str(data.get("name", DEFAULT_POLICY_NAME)),
             test_seconds=float(data.get("test_seconds", DEFAULT_TEST_SECONDS)),
             run_seconds=float(data.get("run_seconds", DEFAULT_RUN_SECONDS)),
+            bd_gain_pct=float(data.get("bd_gain_pct", DEFAULT_BD_GAIN_PCT)),
+            bd_veto_pct=float(data.get("bd_veto_pct", DEFAULT_BD_VETO_PCT)),
         )
 
 
@@ -104,8 +147,16 @@ class Decision:
     adopted: bool
     rule: str
     reason: str
-    bitrate_change: float | None = None  # candidate kbps / incumbent kbps
+    bitrate_change: float | None = None  # candidate kbps / incumbent kbps (BD-rate policy: 1 + mean BD-rate)
     ratio_change: float | None = None  # candidate ratio / incumbent ratio
+    bd_rates: tuple[tuple[str, float], ...] | None = None  # BD-rate policy: (real clip, BD-rate %) compared
+
+    def bd_rate_record(self) -> BdRateRecord | None:
+        """What a decision records of the BD-rates it compared (None where it compared none)."""
+        if not self.bd_rates:
+            return None
+        clips = dict(self.bd_rates)
+        return BdRateRecord(mean_pct=sum(clips.values()) / len(clips), clips=clips)
 
     @property
     def improvement(self) -> float | None:
@@ -133,7 +184,18 @@ def comparable(test: TestRecord) -> ComparableMetrics:
     provenance = test.get("provenance")
     if provenance is not None:
         out["provenance"] = provenance
+    curves = _curves(test)
+    if curves is not None:
+        out["rd"] = curves
     return out
+
+
+def _curves(test: TestRecord) -> dict[str, list[LadderPoint]] | None:
+    """The RD curve per real clip: a whole test's ladder, or what a decision recorded of it."""
+    curves = test.get("ladder")
+    if curves is None:
+        curves = test.get("rd")
+    return dict(curves) if isinstance(curves, dict) else None
 
 
 def _num(value: Any) -> float | None:
@@ -175,6 +237,9 @@ def decide(
     if not summary or not summary.get("success") or failed:
         where = f" (clips: {', '.join(failed)})" if failed else ""
         return Decision(False, ROUND_TRIP, f"declined: not every frame round-tripped{where}")
+
+    if policy.name == BD_RATE:
+        return _decide_bd_rate(candidate_test, incumbent_test, policy, against)
 
     target = _num(candidate_test.get("target_psnr_y"))
     if target is None or abs(target - policy.target_psnr_y) > _EPS:
@@ -229,6 +294,45 @@ def decide(
         parts.append(f"ratio {ratio:.2f} is {ratio_change:.2f}x {against}'s (needs > {policy.ratio_factor:g}x)")
     return Decision(False, NOT_BETTER, "declined: not better enough: " + " and ".join(parts), bitrate_change,
                     ratio_change)
+
+
+def _decide_bd_rate(candidate_test: TestRecord, incumbent_test: TestRecord | None, policy: Policy,
+                    against: str) -> Decision:
+    """The BD-rate rule (the module's docstring), once the candidate ran cleanly and round-tripped."""
+    mine = _curves(candidate_test)
+    theirs = _curves(incumbent_test) if incumbent_test else None
+    if not mine:
+        return Decision(False, RD_CURVE, "declined: the test has no quality ladder to compare curves on")
+    if not theirs:
+        return Decision(False, RD_CURVE, f"declined: {against} has no RD curves to compare with")
+    rates: dict[str, float] = {}
+    for clip in sorted(theirs):
+        if clip not in mine:
+            return Decision(False, RD_CURVE, f"declined: no RD curve on clip {clip!r}")
+        compared = compare(_pairs(mine[clip]), _pairs(theirs[clip]))
+        if compared.bd_rate_pct is None:
+            return Decision(False, RD_CURVE, f"declined: on clip {clip!r} {compared.problem}")
+        rates[clip] = compared.bd_rate_pct
+    mean = sum(rates.values()) / len(rates)
+    compared_rates = tuple(rates.items())
+    figures = ", ".join(f"{clip} {rate:+.1f}%" for clip, rate in rates.items())
+    worst = max(rates, key=lambda clip: rates[clip])
+    if rates[worst] > policy.bd_veto_pct:
+        return Decision(False, CLIP_VETO, f"declined: BD-rate on clip {worst!r} is {rates[worst]:+.1f}% against "
+                                          f"{against} (veto above +{policy.bd_veto_pct:g}%; mean {mean:+.1f}%: "
+                                          f"{figures})", bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
+    if mean <= -policy.bd_gain_pct:
+        return Decision(True, BD_GAIN, f"adopted: mean BD-rate {mean:+.1f}% against {against}'s curves over "
+                                       f"{RD_LOW_PSNR_Y:g}-{RD_HIGH_PSNR_Y:g} dB PSNR-Y (needs <= "
+                                       f"-{policy.bd_gain_pct:g}%, no clip above +{policy.bd_veto_pct:g}%): {figures}",
+                        bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
+    return Decision(False, NOT_BETTER, f"declined: not better enough: mean BD-rate {mean:+.1f}% against {against} "
+                                       f"(needs <= -{policy.bd_gain_pct:g}%): {figures}",
+                    bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
+
+
+def _pairs(points: list[LadderPoint]) -> list[tuple[float | None, float | None]]:
+    return [(p.get("kbps"), p.get("psnr_y") if p.get("success") else None) for p in points]
 
 
 def seed_decision(seed_test: AdoptionTestResult) -> Decision:

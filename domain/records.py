@@ -55,6 +55,15 @@ class QualityTried(TypedDict):
     success: bool
 
 
+class LadderPoint(TypedDict):
+    """One rung of a BD-rate test's quality ladder on one real clip: the codec's rate and PSNR-Y there."""
+
+    quality: int
+    kbps: float
+    psnr_y: float | None  # None where the run did not round-trip
+    success: bool
+
+
 class Provenance(TypedDict):
     """What produced a score (runner.evaluation.provenance): the evaluator's code, the material, the libraries."""
 
@@ -77,6 +86,7 @@ class AdoptionTestResult(TypedDict):
     provenance: NotRequired[Provenance]  # absent from results recorded before tests kept it
     quality_searched: NotRequired[list[QualityTried]]
     meets_target: NotRequired[bool]
+    ladder: NotRequired[dict[str, list[LadderPoint]]]  # real clip -> its RD curve (BD-rate policy's tests only)
 
 
 class ComparableMetrics(TypedDict):
@@ -89,6 +99,7 @@ class ComparableMetrics(TypedDict):
     summary: MetricFigures | None  # the test's summary without its verdict (the test's own repeats it)
     clips_success: NotRequired[dict[str, bool]]
     provenance: NotRequired[Provenance]  # what measured it (tests recorded before provenance have none)
+    rd: NotRequired[dict[str, list[LadderPoint]]]  # the test's ladder: the RD curve per real clip, where it has one
 
 
 class FrameDifference(TypedDict):
@@ -113,6 +124,23 @@ class Rescore(TypedDict):
     reproduction: Reproduction
 
 
+class ValidationClip(TypedDict):
+    """One validation clip's RD curve of a version, with its BD-rate against OpenCV JPEG on the same clip."""
+
+    points: list[LadderPoint]
+    bd_rate_vs_jpeg_pct: float | None  # None where the curves do not overlap
+
+
+class ValidationRecord(TypedDict):
+    """A version measured on the clips named by `run --validate` (CandidateValidated): shown, never decided on."""
+
+    suite: str  # the validation clips' content hash
+    clip_names: list[str]
+    verdict: VerdictRecord
+    clips: dict[str, ValidationClip]
+    provenance: Provenance
+
+
 class PolicyRecord(TypedDict):
     """`Policy.thresholds()`: the policy a decision was taken under."""
 
@@ -123,12 +151,22 @@ class PolicyRecord(TypedDict):
     # Wall-clock budgets of the adoption test and of one run in it (policies recorded before them had none).
     test_seconds: NotRequired[float]
     run_seconds: NotRequired[float]
+    # The BD-rate policy's thresholds, in percent (recorded only by that policy).
+    bd_gain_pct: NotRequired[float]
+    bd_veto_pct: NotRequired[float]
 
 
 class LineagePolicyRecord(PolicyRecord):
     """`Policy.to_dict()`: the policy a lineage is started under, with a sentence describing it."""
 
     description: str
+
+
+class BdRateRecord(TypedDict):
+    """The BD-rate policy's figures of one decision: the candidate's BD-rate against the incumbent per real clip."""
+
+    mean_pct: float
+    clips: dict[str, float]  # real clip -> BD-rate in percent (negative: fewer bits)
 
 
 class DecisionRecord(TypedDict):
@@ -141,6 +179,7 @@ class DecisionRecord(TypedDict):
     candidate_metrics: ComparableMetrics  # a decision is only taken on a tested candidate
     incumbent_metrics: ComparableMetrics | None  # None for the seed, adopted without a comparison
     policy: PolicyRecord
+    bd_rate: NotRequired[BdRateRecord]  # where the BD-rate policy compared curves on every real clip
 
 
 class VersionRecord(TypedDict):
@@ -151,3 +190,13 @@ class VersionRecord(TypedDict):
     sha256: str
     metrics: ComparableMetrics
     lineage_version: int  # the lineage aggregate's version right after this event
+
+
+class StallRecord(TypedDict):
+    """A stall alarm (projections/stall.py), as the lineage's StallDetected event records it."""
+
+    kind: str  # same_program | same_figures | no_adoption
+    key: str  # the same while the stall lasts: a lineage records each key once
+    message: str  # a sentence a person can read
+    since_position: int  # the log position of the last adoption before it
+    candidates: list[str]  # the candidates that repeat (none for no_adoption)

@@ -13,19 +13,22 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from typing import TypeVar
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import OperationalError, RecordConflictError
+from eventsourcing.persistence import Mapper, OperationalError, RecordConflictError
 
 from domain.analysis import Analysis
 from domain.candidate import PROPOSED, TESTED, Candidate
 from domain.ids import candidate_id as make_candidate_id
 from domain.ids import sha256_of, source_id
+from domain.jsonsafe import json_safe
 from domain.lineage import Lineage
 from domain.policy import Policy, comparable, seed_decision
-from domain.records import AdoptionTestResult, Reproduction
+from domain.records import AdoptionTestResult, Reproduction, StallRecord, ValidationRecord
 from domain.seed import SEED_SOURCE
 from domain.source import SourceBlob
+from ledger.chain import ChainMapper
 from ledger.errors import Busy, LedgerError, StoreError, SuiteMismatch, first_line
 from ledger.outcomes import RollbackOutcome
 from ledger.queries import LedgerQueries
@@ -45,6 +48,16 @@ class CodecLedger(LedgerQueries):
     def __init__(self, env: dict | None = None, *, lock_retries: int = DEFAULT_LOCK_RETRIES) -> None:
         super().__init__(env)
         self.lock_retries = max(1, lock_retries)
+        self.chain.attach(self.recorder)
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """Every stored event carries its link in the tamper-evident chain (ledger/chain.py)."""
+        return self.factory.mapper(transcoder=self.construct_transcoder(), mapper_class=ChainMapper)
+
+    @property
+    def chain(self) -> ChainMapper:
+        assert isinstance(self.mapper, ChainMapper)
+        return self.mapper
 
     def start_lineage(self, name: str, suite: dict, policy: Policy, seed_test: AdoptionTestResult) -> Lineage:
         """Record a new lineage with version 0, the seed measured by seed_test (test_candidate on the seed).
@@ -120,6 +133,7 @@ class CodecLedger(LedgerQueries):
         tokens_in: int = 0,
         tokens_out: int = 0,
         cost_usd: float = 0.0,
+        details: dict | None = None,
     ) -> tuple[str, Candidate | None]:
         """A planner's analysis and the candidate proposed from it, recorded in one transaction.
 
@@ -131,7 +145,8 @@ class CodecLedger(LedgerQueries):
 
         def attempt() -> tuple[str, Candidate | None]:
             analysis = Analysis(lineage=lineage, key=key, planner=planner, model=model, text=text,
-                                tokens_in=int(tokens_in), tokens_out=int(tokens_out), cost_usd=float(cost_usd))
+                                tokens_in=int(tokens_in), tokens_out=int(tokens_out), cost_usd=float(cost_usd),
+                                details=None if details is None else json_safe(details, "details"))
             proposed = None if sha is None else self.find_candidate(lineage, sha, state.head)
             if self._exists(analysis.id):  # recorded by an earlier attempt
                 return str(analysis.id), proposed
@@ -208,6 +223,17 @@ class CodecLedger(LedgerQueries):
 
         return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=f"candidate {candidate_id}: busy; try again")
 
+    def record_validation(self, candidate_id: str, result: ValidationRecord) -> Candidate:
+        """An adopted version measured on validation clips, recorded beside its test (never decided on)."""
+
+        def attempt() -> Candidate:
+            candidate = self.candidate(candidate_id)
+            candidate.record_validation(result)
+            self._save(candidate)
+            return candidate
+
+        return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=f"candidate {candidate_id}: busy; try again")
+
     def decide(self, lineage: str, candidate_id: str) -> Candidate:
         """Decide a tested candidate against the current best; returns it decided.
 
@@ -255,6 +281,19 @@ class CodecLedger(LedgerQueries):
         busy = f"lineage {lineage!r}: too many concurrent decisions; try again"
         return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=busy)
 
+    def record_stall(self, lineage: str, stall: StallRecord) -> bool:
+        """Record a stall alarm on the lineage, once per key; whether this call recorded it."""
+
+        def attempt() -> bool:
+            state = self.lineage(lineage)
+            if not state.record_stall(stall):
+                return False
+            self._save(state)
+            return True
+
+        busy = f"lineage {lineage!r}: too many concurrent decisions; try again"
+        return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=busy)
+
     # ------------------------------------------------------------------ writing
 
     @staticmethod
@@ -284,6 +323,7 @@ class CodecLedger(LedgerQueries):
                 self.save(*events, *aggregates)
                 return
             except OperationalError as exc:
+                self.chain.forget()  # the links of events that were not stored
                 text = str(exc).lower()
                 if "locked" not in text and "busy" not in text and "lock timeout" not in text:
                     raise StoreError(f"the ledger store failed: {first_line(exc)}") from None
@@ -291,6 +331,9 @@ class CodecLedger(LedgerQueries):
                     raise StoreError(
                         f"the ledger is locked by another process (gave up after {attempt} tries)") from None
                 time.sleep(0.2 * attempt)
+            except BaseException:
+                self.chain.forget()
+                raise
 
     def _same_suite(self, lineage: Lineage, suite: dict) -> Lineage:
         want, have = suite.get("hash"), lineage.suite.get("hash")

@@ -1,4 +1,5 @@
-"""Opening the CodecLedger application on a store, creating the store's tables the first time."""
+"""Opening the CodecLedger application on a store, creating the store's tables the first time (one opener at a
+time: see Store.creation_lock)."""
 
 from __future__ import annotations
 
@@ -20,8 +21,10 @@ def open_application(store: Store, *, create: bool) -> CodecLedger:
         if not store.tables_exist():
             if not create:
                 raise NoLedger(f"no ledger at {store.display} yet (submit a candidate to start one)")
-            store.ensure_schema()
-            CodecLedger(store.app_env(create_table=True), lock_retries=store.lock_retries).close()
+            with store.creation_lock():
+                if not store.tables_exist():  # another opener may have created them while this one waited
+                    store.ensure_schema()
+                    CodecLedger(store.app_env(create_table=True), lock_retries=store.lock_retries).close()
         return CodecLedger(store.app_env(create_table=False), lock_retries=store.lock_retries)
     except PersistenceError as exc:
         raise StoreError(f"cannot open ledger {store.display}: {first_line(exc)}") from None

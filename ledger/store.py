@@ -8,10 +8,13 @@ Opening the application on it is ledger/opening.py's job.
 
 from __future__ import annotations
 
+import contextlib
 import getpass
+import hashlib
 import os
 import re
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -25,6 +28,7 @@ POSTGRES_TABLES = tuple(f"{APP_NAME.lower()}_{table}" for table in ("events", "s
 DEFAULT_LOCK_TIMEOUT = 5  # seconds SQLite waits on a locked file before a write gives up
 DEFAULT_LOCK_RETRIES = 3  # and how many times such a write is tried
 _SCHEMA_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+CREATION_LOCK_WAIT = 120  # seconds an opener waits for another one creating the same store's tables
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,34 @@ class Store:
         except psycopg.Error as exc:
             raise StoreError(f"cannot use PostgreSQL at {self.display}: {first_line(exc)}") from None
         return all(row is not None and row[0] for row in rows)  # to_regclass: NULL for a missing table
+
+    @contextlib.contextmanager
+    def creation_lock(self) -> Iterator[None]:
+        """One opener at a time creates this store's tables.
+
+        PostgreSQL's CREATE TABLE/TYPE IF NOT EXISTS are not safe against each other: two processes
+        creating the same tables at once make the second fail on pg_type_typname_nsp_index. A session
+        advisory lock, keyed by the schema, serialises them; it goes with the connection, so a killed
+        opener releases it. SQLite serialises DDL on its file lock already.
+        """
+        if self.kind != "postgres":
+            yield
+            return
+        import psycopg
+
+        key = int.from_bytes(hashlib.sha256(f"codec-ledger tables {self.schema}".encode()).digest()[:8], "big",
+                             signed=True)
+        try:
+            conn = psycopg.connect(connect_timeout=5, autocommit=True, **self._pg_kwargs())
+        except psycopg.Error as exc:
+            raise StoreError(f"cannot reach PostgreSQL at {self.display}: {first_line(exc)}") from None
+        with conn:
+            try:
+                conn.execute(f"SET lock_timeout = '{CREATION_LOCK_WAIT}s'")
+                conn.execute("SELECT pg_advisory_lock(%s)", (key,))
+            except psycopg.Error as exc:
+                raise StoreError(f"cannot create the ledger's tables at {self.display}: {first_line(exc)}") from None
+            yield  # the lock is released when the connection closes
 
     def ensure_schema(self) -> None:
         if self.kind != "postgres" or self.schema == "public":

@@ -59,6 +59,11 @@ def recent_events(view: LedgerView, lineage: str, limit: int) -> list[RecentEven
         model = f" ({r['model']})" if r["model"] else ""
         found.append((r["position"], r["recorded_at"], "AnalysisRecorded",
                       f"{r['planner']}{model}: {r['tokens_in']}+{r['tokens_out']} tokens, ${r['cost_usd'] or 0:.4f}"))
+    for r in view.fetch(
+        "SELECT position, at, kind, message FROM {p}cl_stalls WHERE lineage = ? ORDER BY position DESC LIMIT ?",
+        (lineage, limit),
+    ):
+        found.append((r["position"], r["at"], "StallDetected", f"{r['kind']}: {r['message']}"))
     started = view.row("cl_lineages", (lineage,))
     if started is not None:
         found.append((started["position"], started["started_at"], "LineageStarted",

@@ -73,6 +73,7 @@ class LedgerProjection(Projection[LedgerView]):
         "CandidateDeclined": "_candidate_declined",
         "AnalysisRecorded": "_analysis_recorded",
         "CandidateRescored": "_candidate_rescored",
+        "StallDetected": "_stall_detected",
     }
     topics = tuple(topics_of(list(RULES)))
 
@@ -240,6 +241,21 @@ class LedgerProjection(Projection[LedgerView]):
             sha256=None if version is None else version["sha256"],
             cause="rolled_back",
             reason=d["reason"],
+        )
+
+    def _stall_detected(self, fact: Fact, position: int) -> None:
+        stall = fact.data["stall"]
+        lineage = self._lineage_name(fact.originator_id)
+        self._put(
+            "cl_stalls",
+            (lineage, position),
+            lineage=lineage,
+            position=position,
+            at=fact.at,
+            kind=stall["kind"],
+            message=stall["message"],
+            since_position=stall["since_position"],
+            candidates=dumps(stall["candidates"]),
         )
 
     def _decided(self, fact: Fact, position: int, decision: str, version: int | None) -> None:

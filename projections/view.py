@@ -73,13 +73,18 @@ TABLES: dict[str, tuple[tuple[str, ...], list[tuple[str, str]]]] = {
             ("reproduced", INT), ("verdict", TEXT), ("quality", INT), ("kbps", FLOAT), ("psnr_y", FLOAT),
         ],
     ),
+    "cl_stalls": (
+        ("lineage", "position"),
+        [("lineage", TEXT), ("position", INT), ("at", TEXT), ("kind", TEXT), ("message", TEXT),
+         ("since_position", INT), ("candidates", TEXT)],
+    ),
 }
 INDEXES = {
     "cl_candidates_by_lineage": ("cl_candidates", ("lineage", "position")),
     "cl_analyses_by_lineage": ("cl_analyses", ("lineage", "position")),
 }
 COLUMNS = {table: [c for c, _ in cols] for table, (_, cols) in TABLES.items()}
-JSON_COLUMNS = {"suite", "policy", "metrics", "incumbent_metrics"}
+JSON_COLUMNS = {"suite", "policy", "metrics", "incumbent_metrics", "candidates"}
 
 Changes = dict[str, dict[tuple, dict[str, Any]]]  # table -> primary key -> full row
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs codec-ledger into ./.venv, with the sandbox's bubblewrap and a headless chromium (the report's
-# rendering test) where the system allows it.
+# rendering test) where the system allows it, and starts the PostgreSQL the tests use where none runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +19,6 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e ".[dev]"
+
+# The PostgreSQL the ledger's tests use (127.0.0.1:5432, database "test"), started where the machine does not run one.
+bash scripts/start_postgres.sh

@@ -12,6 +12,8 @@ from typing import Any
 from domain.candidate import ADOPTED
 from domain.outcome import OUTCOMES
 from projections.report.curves import RdCurves
+from projections.report.generalisation import generalisation_section
+from projections.report.pareto_plot import pareto_png
 from projections.report.plots import candidates_png, cost_png, planner_png, rd_png, timeline_png
 from projections.report.style import CSP, CSS, REFERENCE_LABELS
 
@@ -35,6 +37,9 @@ def render(data: dict, rd: RdCurves | None = None, *, to: int | None = None, gen
         _timeline_section(data),
         _candidates_section(data),
         _rd_section(rd, version, data),
+        generalisation_section(data),
+        _pareto_section(data),
+        _stalls_section(data),
         _planner_section(data),
         _cost_section(data),
         _versions_section(data),
@@ -162,7 +167,7 @@ def _candidates_section(data: dict) -> str:
 
 
 def _rd_section(rd: RdCurves | None, version: Any, data: dict) -> str:
-    title = "Rate-distortion against JPEG, WebP and x264"
+    title = "Rate-distortion against JPEG, WebP, x264 and x265"
     intro = (
         f"The current best (v{_e(version)}) over a quality ladder next to the reference codecs "
         "on the suite's real clips. "
@@ -214,6 +219,39 @@ def _rd_points_table(rd: RdCurves, version: Any, codecs: list[str]) -> str:
                 )
     table = _table("rd-points", ("clip", "codec", "quality / CRF", "kbit/s", "PSNR-Y (dB)", "result"), rows)
     return f"<details><summary>Measured points</summary>{table}</details>"
+
+
+def _pareto_section(data: dict) -> str:
+    pareto = data.get("pareto") or {}
+    rows = [
+        f'<tr><td><code>{_e(p["sha256"][:12])}</code></td><td>{_e("-" if p["version"] is None else p["version"])}</td>'
+        f'<td class="num">{_num(p["values"]["kbps"], ".1f")}</td>'
+        f'<td class="num">{_num(p["values"]["decode_fps"], ".1f")}</td>'
+        f'<td class="num">{_num(p["values"]["psnr_y"], ".2f")}</td></tr>'
+        for p in pareto.get("front") or []
+    ]
+    left_out = pareto.get("below_target") or 0
+    return _section(
+        "pareto-section", "Pareto front: rate against decode speed",
+        f"Every tested codec that met the {_e(pareto.get('target_psnr_y'))} dB PSNR-Y target, at its matched "
+        "quality; the line is the front (none of the others is both cheaper and faster to decode), stars are "
+        f"adopted versions. {_e(left_out)} tested codec(s) below the target are left out. "
+        "<code>codec-ledger pareto</code> lists the front on any objectives.",
+        _img(pareto_png(data["pareto"]) if pareto else None, "Bitrate against decode speed, with the Pareto front")
+        + _table("pareto-front", ("sha256", "version", "kbit/s", "decode frames/s", "PSNR-Y (dB)"), rows),
+    )
+
+
+def _stalls_section(data: dict) -> str:
+    rows = [
+        f'<tr><td class="num">{_e(s["position"])}</td><td>{_e(_time(s["at"]))}</td><td>{_e(s["kind"])}</td>'
+        f'<td>{_e(s["message"])}</td></tr>'
+        for s in data.get("stalls") or []
+    ]
+    return _section("stalls-section", "Stall alarms",
+                    "Recorded by <code>run</code> when its search stopped moving: the same program proposed again "
+                    "and again, the same figures from test after test, or no adoption in many planner calls.",
+                    _table("stalls", ("position", "time", "kind", "what"), rows))
 
 
 def _planner_section(data: dict) -> str:

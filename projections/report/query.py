@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from projections.asof import upto
+from projections.report.pareto_plot import pareto_data
+from projections.stall import stalls
 from projections.state import SourceOf, full
 from projections.view import LedgerView
 
@@ -19,5 +21,7 @@ def gather(view: LedgerView, lineage: str, position: int | None = None, *,
     started = view.row("cl_lineages", (lineage,)) or {}
     data["started_at"] = started.get("started_at")
     data["started_position"] = started.get("position")
+    data["pareto"] = pareto_data(view, lineage, (data.get("policy") or {}).get("target_psnr_y"), position)
+    data["stalls"] = stalls(view, lineage, position)
     return data
 

@@ -8,7 +8,9 @@ u32 length and that many bytes.
 from __future__ import annotations
 
 import json
+import os
 import struct
+import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -41,12 +43,20 @@ class Header:
 def write(path: Path, header: Header, payload: list[bytes]) -> None:
     if len(payload) != header.frames:
         raise ValueError(f"{len(payload)} frames for a header that says {header.frames}")
+    """Write the file whole or not at all: into a temporary file beside it, then moved into place."""
     text = json.dumps(asdict(header), sort_keys=True).encode()
-    with open(path, "wb") as stream:
-        stream.write(MAGIC + _LENGTH.pack(len(text)) + text)
-        for data in payload:
-            stream.write(_LENGTH.pack(len(data)))
-            stream.write(data)
+    handle, name = tempfile.mkstemp(prefix=f".{Path(path).name}.", dir=Path(path).resolve().parent)
+    try:
+        os.fchmod(handle, 0o644)  # as open() would make it, not mkstemp's owner-only mode
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(MAGIC + _LENGTH.pack(len(text)) + text)
+            for data in payload:
+                stream.write(_LENGTH.pack(len(data)))
+                stream.write(data)
+        os.replace(name, path)
+    except BaseException:
+        Path(name).unlink(missing_ok=True)
+        raise
 
 
 def read(path: Path) -> tuple[Header, list[bytes]]:

@@ -9,11 +9,12 @@ from rich.table import Table
 
 from domain.candidate import ADOPTED
 from domain.outcome import OUTCOMES
+from domain.policy import BD_RATE
 from ledger.errors import SuiteMismatch
 from projections.lineage_events import RecentEvent, recent_events
 from projections.report.style import REFERENCE_LABELS
 from projections.state import status as status_state
-from runner.cli.formatting import fmt
+from runner.cli.formatting import figure, fmt, narrow_table, rate_text
 from runner.cli.options import (
     JsonOption,
     LedgerOption,
@@ -28,6 +29,7 @@ from runner.cli.support import (
 )
 from runner.evaluation.reference_cache import ReferenceRate, reference_comparison
 from runner.evolution.lineage_setup import lineage_suite
+from runner.evolution.validation import ValidationRow, validation_rows
 
 
 def status(
@@ -36,14 +38,15 @@ def status(
         help="Compare the best with JPEG, WebP and x264 on the suite's real clips "
              "(measured once per clip, then cached).",
     ),
-    events_shown: int = typer.Option(8, "--events", min=0, help="How many of the last events to show."),
+    events_shown: int = typer.Option(8, "--events", min=0, metavar="N", help="How many of the last events to show."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
     """A dashboard of the lineage: the best version against the reference codecs, adoption rate, last events, cost."""
-    with errors(), open_ledger(ledger) as session:
+    with errors(json_errors=as_json), open_ledger(ledger) as session:
         data = status_state(session.view, lineage)
+        data["validation"] = validation_rows(session.app, lineage)  # run --validate's clips (H1)
         if as_json:
             print_json(data)
             return
@@ -103,14 +106,15 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
         head.append(f"  (adopted at position {best.get('since_position')}, {adopted_at}"
                     f", rule {best.get('rule')})")
     figures = Text(
-        f"{fmt(summary.get('kbps'), '.1f')} kbit/s ({fmt(summary.get('mbps_30fps'), '.3f')} Mbit/s at 30 fps) · "
-        f"PSNR-Y {fmt(summary.get('psnr_y'))} dB · SSIM-Y {fmt(summary.get('ssim_y'), '.4f')} · "
-        f"ratio {fmt(summary.get('ratio'))} · {fmt(summary.get('bpp'), '.3f')} bpp · quality {metrics.get('quality')}"
+        f"{rate_text(summary)} · PSNR-Y {figure('psnr_y', summary.get('psnr_y'))} dB · "
+        f"SSIM-Y {figure('ssim_y', summary.get('ssim_y'))} · ratio {figure('ratio', summary.get('ratio'))} · "
+        f"{figure('bpp', summary.get('bpp'))} bpp · quality {metrics.get('quality')}"
     )
     where = Text(
         f"suite {suite.get('name')} ({str(suite.get('hash'))[:12]}) · sha256 {str(data['sha256'])[:16]} · "
         f"policy: PSNR-Y ≥ {policy.get('target_psnr_y')} dB, bitrate < {policy.get('bitrate_factor')}x "
-        f"or ratio > {policy.get('ratio_factor')}x the incumbent's", style="grey62",
+        f"or ratio > {policy.get('ratio_factor')}x the incumbent's" if policy.get("name") != BD_RATE else
+        f"policy {BD_RATE}: {policy.get('description')}", style="grey62",
     )
     console.print(Panel(Group(head, figures, where), title=f"codec-ledger · lineage '{lineage}'", title_align="left",
                         border_style="green"))
@@ -134,6 +138,7 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
     if comparison is None:
         refs.add_row("references", "-", note or "-")
     console.print(refs)
+    _print_validation(data["validation"])
 
     rate = data["adoption_rate"]
     seen = [kind for kind in OUTCOMES if kind == ADOPTED or data[kind]]  # the outcomes this lineage has had
@@ -142,16 +147,17 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
         f"{data['decided']} decided ({data['candidates']} candidates"
         + "".join(f", {data[kind]} {kind}" for kind in seen if kind != ADOPTED) + ")", style="bold",
     ))
-    adoption = Table()
-    adoption.add_column("planner")
-    for name in ("candidates", *seen, "rate"):
-        adoption.add_column(name, justify="right")
-    adoption.add_column("")
-    for planner, counts in data["per_planner"].items():
+    headers = ("candidates", *seen, "rate")
+    planners = data["per_planner"]
+    # The counts keep their full width; the bar beside them is dropped where the table would not fit.
+    width = max([len(p) for p in planners] + [7]) + sum(len(h) for h in headers) + len(headers)
+    with_bar = width + 11 <= console.width
+    adoption = narrow_table("planner", *headers, *([""] if with_bar else []), text_columns=("planner",))
+    for planner, counts in planners.items():
         r = counts["rate"]
+        bar = [f"[green]{_bar(counts['adopted'], counts['decided'])}[/]"] if with_bar else []
         adoption.add_row(Text(planner), str(counts["candidates"]), *(str(counts[kind]) for kind in seen),
-                         "-" if r is None else f"{100 * r:.0f}%",
-                         f"[green]{_bar(counts['adopted'], counts['decided'])}[/]")
+                         "-" if r is None else f"{100 * r:.0f}%", *bar)
     console.print(adoption)
 
     if recent:
@@ -171,6 +177,26 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
             f"· {cost['analyses']} analyses")
     per = [f"{escape(p)} ${c['cost_usd']:.4f}" for p, c in cost["per_planner"].items()]
     console.print(line + (f" ({', '.join(per)})" if per else ""), highlight=False)
+
+
+def _print_validation(rows: list[ValidationRow]) -> None:
+    """Each adopted version on the run --validate clips (never used to decide): BD-rate against JPEG per clip."""
+    from rich.text import Text
+
+    if not rows:
+        return
+    names = sorted({name for row in rows for name in row["bd_rate_vs_jpeg_pct"]})
+    console.print(Text("validation clips (never used to decide): BD-rate against JPEG, PSNR-Y", style="bold"))
+    table = Table()
+    table.add_column("version")
+    for name in names:
+        table.add_column(name, justify="right")
+    table.add_column("mean", justify="right")
+    for row in rows:
+        rates = row["bd_rate_vs_jpeg_pct"]
+        table.add_row(f"v{row['version']}" + ("" if row["verdict"] == "ok" else f" ({row['verdict']})"),
+                      *(fmt(rates.get(name), "+.1f") for name in names), fmt(row["mean_pct"], "+.1f"))
+    console.print(table)
 
 
 def _clip(text: str, limit: int) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Optional
 
@@ -11,8 +12,10 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from domain.policy import DEFAULT_TEST_SECONDS
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
 from runner.cli.support import CommandError, errors, print_json, read_candidate
+from runner.cli.time_budget import FRAME_SECONDS, StopAtTimeout, budget_sandbox
 from runner.evolution.lineage_setup import suite_from_options
 
 # At least 100 columns even on a narrower terminal: the measurement tables have ten.
@@ -30,30 +33,44 @@ def parse_qualities(text: str) -> list[int]:
 
 
 def evaluate(
-    candidate: Path = typer.Argument(..., help="A candidate codec module (.py)."),
+    candidate: Path = typer.Argument(..., metavar="CANDIDATE", help="A candidate codec module (.py)."),
     inputs: Optional[list[str]] = InputOption,
-    quality: str = typer.Option("10,30,50,70,90", "--quality", help="Comma-separated quality ladder."),
+    quality: str = typer.Option("10,30,50,70,90", "--quality", "-q", metavar="Q,Q,...",
+        help="Comma-separated quality ladder."),
     frames: Optional[int] = FramesOption,
     max_size: Optional[str] = MaxSizeOption,
     fps: Optional[float] = FpsOption,
+    frame_timeout: float = typer.Option(FRAME_SECONDS, "--frame-timeout", min=0.1, metavar="SECONDS",
+                                        help="Wall-clock limit on one frame (encode or decode)."),
+    timeout: float = typer.Option(DEFAULT_TEST_SECONDS, "--timeout", min=1.0, metavar="SECONDS",
+                                  help="Wall-clock budget of the whole candidate: every quality on every clip."),
     as_json: bool = JsonOption,
 ) -> None:
-    """Measure a candidate codec at a quality ladder on real clips, in the sandbox."""
+    """Measure a candidate codec at a quality ladder on real clips, in the sandbox; stop at the first timeout."""
+    from runner.ensemble.streams import ensemble_routing
     from runner.evaluation.evaluator import evaluate_ladder
 
-    with errors():
+    with errors(json_errors=as_json):
         source = read_candidate(candidate)
         qualities = parse_qualities(quality)
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
-    report = evaluate_ladder(source, suite, qualities)
+    with budget_sandbox(frame_timeout, timeout) as sandbox:
+        runner = StopAtTimeout(sandbox, timeout)
+        report = evaluate_ladder(source, suite, qualities, runner=runner)
+    if runner.stopped is not None:
+        print(f"error: stopped at the first timeout ({runner.stopped}); {runner.skipped} later run(s) not started",
+              file=sys.stderr)
     report["suite"] = suite.describe()
+    routing = ensemble_routing(source, suite, report["provenance"]["nonce"], qualities[0])
+    if routing is not None:  # an ensemble: how many frames of each clip went to each member
+        report["routing"] = routing
     report["candidate"] = str(candidate)
     if as_json:
         print_json(report)
     else:
         show_evaluation(report)
     if report["verdict"]["category"] != "ok":
-        raise typer.Exit(2)
+        raise typer.Exit(1)  # a codec that did not run is a failed operation, not a usage error (2)
 
 
 def baselines(
@@ -66,7 +83,7 @@ def baselines(
     """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
     from runner.evaluation.baselines import measure_baselines
 
-    with errors():
+    with errors(json_errors=as_json):
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     report = measure_baselines(suite)
     report["suite"] = suite.describe()

@@ -1,10 +1,12 @@
-"""The commands that read the ledger: `history`, `why`, `show`, `events`."""
+"""The commands that read the ledger: `history`, `why`, `show`, `events`.
+
+`why` and `show` take a version or any candidate (runner/cli/named.py says how one is named)."""
 
 from __future__ import annotations
 
 import json
 import sys
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import typer
 from rich.table import Table
@@ -14,7 +16,9 @@ from domain.text import plain_text
 from projections.history import history as history_rows
 from projections.lineage_events import lineage_members
 from projections.state import status as status_state
+from runner.cli.explain import candidate_explanation
 from runner.cli.formatting import history_table, metrics_line
+from runner.cli.named import is_version, resolve
 from runner.cli.options import (
     JsonOption,
     LedgerOption,
@@ -30,13 +34,13 @@ from runner.cli.support import (
 
 
 def history(
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N candidates."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="N", help="Only the last N candidates."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
     """Every candidate in order: planner, the version it was tested against, metrics, decision."""
-    with errors(), open_ledger(ledger) as session:
+    with errors(json_errors=as_json), open_ledger(ledger) as session:
         status_state(session.view, lineage)  # a clear error for an unknown lineage
         rows = history_rows(session.view, lineage)
         if limit:
@@ -44,23 +48,35 @@ def history(
         if as_json:
             print_json(rows)
         else:
-            console.print(history_table(rows, f"lineage '{lineage}': {len(rows)} candidates"))
+            console.print(history_table(rows, f"lineage '{lineage}': {len(rows)} candidates", console.width))
 
 
 def why(
-    version: str = typer.Argument(..., help="A version number, or 'best'."),
+    name: str = typer.Argument(..., metavar="VERSION|SHA|ID",
+                               help="A version number, 'best', or a candidate's sha256 prefix or id."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
-    """Why a version was adopted: analysis -> candidate -> metrics against the incumbent -> rule -> decision."""
-    with errors(), open_ledger(ledger, create=False) as session:
-        data = session.app.why(lineage, version)
+    """Why a candidate was adopted or not: analysis -> candidate -> metrics against the incumbent -> decision."""
+    with errors(json_errors=as_json), open_ledger(ledger, create=False) as session:
+        named = None if is_version(name) else resolve(session, lineage, name)
+        version = name if named is None else named.version
+        data: dict[str, Any]
+        if version is not None:
+            data = cast(dict[str, Any], session.app.why(lineage, version)) | {"outcome": "adopted"}
+        else:
+            assert named is not None
+            data = cast(dict[str, Any], candidate_explanation(session.app, lineage, named))
         if as_json:
             print_json(data)
             return
         say = narrator()
-        say(f"version {data['version']} of lineage '{lineage}', adopted {data['adopted_at']}")
+        if data["version"] is not None:
+            say(f"version {data['version']} of lineage '{lineage}', adopted {data['adopted_at']}")
+        else:
+            say(f"candidate {data['candidate_sha256'][:12]} of lineage '{lineage}': {data['outcome']}"
+                + (f", decided {data['decided_at']}" if data.get("decided_at") else ""))
         if data["analysis"]:
             a = data["analysis"]
             say(f"  analysis ({a['planner']}, {a['model']}, {a['tokens_in']}+{a['tokens_out']} tokens, "
@@ -68,22 +84,38 @@ def why(
         say(f"  candidate {data['candidate_id']} by {data['planner']}, sha256 {data['candidate_sha256']}")
         if data["rationale"]:
             say(f"  rationale: {data['rationale']}")
+        if data.get("reasons"):
+            say(f"  rejected by validation: {'; '.join(data['reasons'])}")
+            return
+        verdict = data.get("verdict") or {}
+        if verdict.get("category") not in (None, "ok"):
+            say(f"  test: {verdict.get('category')}: {verdict.get('message')}")
         say(f"  metrics:   {metrics_line(data['candidate_metrics'])}")
         if data["incumbent_version"] is not None:
             say(f"  against version {data['incumbent_version']}: {metrics_line(data['incumbent_metrics'])}")
-        say(f"  rule: {data['rule']}")
-        say(f"  decision: {data['reason']}")
+        if data["rule"]:
+            say(f"  rule: {data['rule']}")
+        say(f"  decision: {data['reason'] or data['outcome']}")
 
 
 def show(
-    version: str = typer.Argument("best", help="A version number, or 'best'."),
+    name: str = typer.Argument("best", metavar="VERSION|SHA|ID",
+                               help="A version number, 'best', or a candidate's sha256 prefix or id."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
-    """The exact source of a version (or of the current best)."""
-    with errors(), open_ledger(ledger, create=False) as session:
-        data = session.app.show(lineage, version)
+    """The exact source of a version, the current best, or any candidate."""
+    with errors(json_errors=as_json), open_ledger(ledger, create=False) as session:
+        if is_version(name):
+            data: dict[str, Any] = cast(dict[str, Any], session.app.show(lineage, name))
+        else:
+            named = resolve(session, lineage, name)
+            best = session.app.lineage(lineage).best
+            data = {"lineage": lineage, "version": named.version, "sha256": named.sha256,
+                    "source": session.app.source(named.sha256), "candidate_id": named.candidate_id,
+                    "is_best": named.version is not None and named.version == best["version"],
+                    "outcome": named.outcome}
         if as_json:
             print_json(data)
         else:
@@ -94,16 +126,16 @@ _EVENT_HEADER = ("position", "type", "timestamp", "originator_id", "originator_v
 
 
 def events(
-    types: Optional[list[str]] = typer.Option(None, "--type",
+    types: Optional[list[str]] = typer.Option(None, "--type", metavar="TYPE",
                                               help="Only events of this type (repeatable), e.g. CandidateAdopted."),
     all_lineages: bool = typer.Option(False, "--all-lineages", help="The whole log, not just this lineage's events."),
-    limit: Optional[int] = typer.Option(None, "--limit", min=1, help="Only the last N events."),
+    limit: Optional[int] = typer.Option(None, "--limit", min=1, metavar="N", help="Only the last N events."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
     """The raw event log with positions, optionally filtered by type."""
-    with errors(), open_ledger(ledger) as session:
+    with errors(json_errors=as_json), open_ledger(ledger) as session:
         app = session.app
         members = None if all_lineages else lineage_members(session.view, lineage)
         found = [e for e in app.stored_events(types=list(types or []))

@@ -22,6 +22,7 @@ from projections.state import version_position
 from runner.cli.options import JsonOption, LedgerOption, LineageOption
 from runner.cli.support import CommandError, Say, errors, first_line, narrator, open_ledger, print_json
 from runner.evaluation.reference_cache import REPORT_QUALITIES, rd_curves
+from runner.evolution.validation import validation_rows
 
 
 def build_report(session: Session, lineage: str, to: int | None = None,
@@ -37,6 +38,7 @@ def build_report(session: Session, lineage: str, to: int | None = None,
     position = None if to is None else version_position(view, lineage, to)
     data = gather(view, lineage, position, source_of=session.app.source)
     version = data["version"]
+    data["validation"] = validation_rows(session.app, lineage, upto=version)
     rd: RdCurves | None = None
     if measure and version is not None:
         try:
@@ -68,6 +70,7 @@ def build_report(session: Session, lineage: str, to: int | None = None,
             "qualities": rd.get("qualities"),
             "bd_rate": {c["name"]: c["bd_rate"] for c in rd.get("clips") or []},
         },
+        "validation": data["validation"],
         "generated_at": generated,
     }
     return text, info
@@ -84,9 +87,10 @@ def _parse_qualities(text: str) -> tuple[int, ...]:
 
 
 def report(
-    out: Path = typer.Option(Path("report.html"), "--out", help="The HTML file to write."),
-    to: Optional[int] = typer.Option(None, "--to", help="Show the ledger as it stood when this version was adopted."),
-    quality: str = typer.Option(",".join(map(str, REPORT_QUALITIES)), "--quality",
+    out: Path = typer.Option(Path("report.html"), "--out", "-o", metavar="PATH", help="The HTML file to write."),
+    to: Optional[int] = typer.Option(None, "--to", metavar="VERSION",
+        help="Show the ledger as it stood when this version was adopted."),
+    quality: str = typer.Option(",".join(map(str, REPORT_QUALITIES)), "--quality", "-q", metavar="Q,Q,...",
                                 help="The best version's quality ladder for the RD curves."),
     no_rd: bool = typer.Option(False, "--no-rd",
                                help="Skip measuring the RD curves (the rest comes from the ledger alone)."),

@@ -15,7 +15,8 @@ from runner.cli.support import console, errors, narrator, open_ledger, print_jso
 
 def rescore(
     version: Optional[str] = typer.Argument(
-        None, help="A version number or 'best' to measure again; without one, list which evaluator scored each."),
+        None, metavar="VERSION",
+        help="A version number or 'best' to measure again; without one, list which evaluator scored each."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
@@ -26,7 +27,7 @@ def rescore(
     from runner.evolution.rescore import rescore as rescore_version
 
     say = narrator(quiet=as_json)
-    with errors(), open_ledger(ledger) as session:
+    with errors(json_errors=as_json), open_ledger(ledger) as session:
         app = session.app
         current = evaluator_hash()
         if version is None:

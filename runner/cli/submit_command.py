@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from domain.candidate import ADOPTED
 from domain.policy import (
     DEFAULT_BITRATE_FACTOR,
     DEFAULT_RATIO_FACTOR,
@@ -16,6 +17,7 @@ from domain.policy import (
 )
 from ledger.store import parse_url, resolve_url
 from runner.cli.formatting import metrics_line
+from runner.cli.input_notes import announce_inputs
 from runner.cli.options import (
     FpsOption,
     FramesOption,
@@ -23,10 +25,13 @@ from runner.cli.options import (
     LedgerOption,
     LineageOption,
     MaxSizeOption,
+    PolicyOption,
     SubmitInputOption,
 )
 from runner.cli.support import (
+    EXIT_NOT_ADOPTED,
     Narrator,
+    err_console,
     errors,
     narrator,
     open_ledger,
@@ -40,37 +45,45 @@ from runner.sandbox.validation import validate
 
 
 def submit(
-    candidate: Path = typer.Argument(..., help="The candidate codec module (.py)."),
-    rationale: str = typer.Option("", "--rationale", help="Why this candidate should be better."),
+    candidate: Path = typer.Argument(..., metavar="CANDIDATE", help="The candidate codec module (.py)."),
+    rationale: str = typer.Option("", "--rationale", metavar="TEXT", help="Why this candidate should be better."),
     inputs: Optional[list[str]] = SubmitInputOption,
     frames: Optional[int] = FramesOption,
     max_size: Optional[str] = MaxSizeOption,
     fps: Optional[float] = FpsOption,
-    planner: str = typer.Option("human", "--planner", help="Who wrote the candidate."),
+    planner: str = typer.Option("human", "--planner", metavar="NAME", help="Who wrote the candidate."),
     target_psnr: Optional[float] = typer.Option(
-        None, "--target-psnr", help=f"Policy for a new lineage: PSNR-Y target in dB ({DEFAULT_TARGET_PSNR_Y:g})."),
+        None, "--target-psnr", metavar="DB",
+        help=f"Policy for a new lineage: PSNR-Y target in dB ({DEFAULT_TARGET_PSNR_Y:g})."),
     bitrate_factor: Optional[float] = typer.Option(
-        None, "--bitrate-factor",
+        None, "--bitrate-factor", metavar="X",
         help=f"Policy for a new lineage: adopt below this x bitrate ({DEFAULT_BITRATE_FACTOR:g})."),
+    policy_name: Optional[str] = PolicyOption,
     ratio_factor: Optional[float] = typer.Option(
-        None, "--ratio-factor", help=f"Policy for a new lineage: or above this x ratio ({DEFAULT_RATIO_FACTOR:g})."),
+        None, "--ratio-factor", metavar="X",
+        help=f"Policy for a new lineage: or above this x ratio ({DEFAULT_RATIO_FACTOR:g})."),
     test_seconds: Optional[float] = typer.Option(
-        None, "--test-seconds",
+        None, "--test-seconds", metavar="SECONDS",
         help=f"Policy for a new lineage: wall-clock budget of one adoption test ({DEFAULT_TEST_SECONDS:g} s)."),
     run_seconds: Optional[float] = typer.Option(
-        None, "--run-seconds",
+        None, "--run-seconds", metavar="SECONDS",
         help=f"Policy for a new lineage: wall-clock budget of one run of a clip ({DEFAULT_RUN_SECONDS:g} s)."),
     as_json: bool = JsonOption,
     ledger: Optional[str] = LedgerOption,
     lineage: str = LineageOption,
 ) -> None:
-    """Validate, test, decide and record one hand-written candidate (the seed's evolve_with_llm_code)."""
+    """Validate, test, decide and record one hand-written candidate (the seed's evolve_with_llm_code).
+
+    Exit code 0 when it is adopted (or is the source of an adopted version already), 3 when it is recorded but
+    not adopted (rejected by validation, declined, or a duplicate of such a candidate), 1 when it could not be
+    submitted."""
     say = narrator(quiet=as_json)
-    with errors():
+    with errors(json_errors=as_json):
         store = parse_url(resolve_url(ledger))
         store.check_reachable()
         source = read_candidate(candidate)
-        options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor, test_seconds, run_seconds)
+        announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
+        options = PolicyOptions(target_psnr, bitrate_factor, ratio_factor, test_seconds, run_seconds, policy_name)
         with open_ledger(ledger, create=True) as session:
             app = session.app
             state, suite, started = open_lineage(app, lineage, list(inputs or []), frames, max_size, fps, options,
@@ -87,9 +100,12 @@ def submit(
                     test=lambda src: adoption_test(src, suite, policy, sandbox=sandbox),
                     rationale=rationale,
                     planner=planner,
-                    narration=Narrator(say, file_name=candidate.name),
+                    narration=Narrator(say, file_name=candidate.name,
+                                       complain=narrator(quiet=as_json, to=err_console)),
                 )
             session.refresh()
             if as_json:
                 started_with = {"version": 0, "metrics": state.versions[0]["metrics"]} if started else None
                 print_json(outcome.to_dict() | {"lineage_started": started_with})
+    if not (outcome.status == ADOPTED or (outcome.duplicate and outcome.version is not None)):
+        raise typer.Exit(EXIT_NOT_ADOPTED)

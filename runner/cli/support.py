@@ -1,9 +1,9 @@
 """What the `codec-ledger` command modules share: how a command fails, opens the ledger and prints.
 
-A command does its work inside `errors()`, so that every expected failure is one line on stderr and
-exit code 1, never a traceback; a long one also inside `stop_on_signals()`, so that SIGTERM and SIGINT
-unwind it (every `with` closes what it opened) and end it with one line. Narrator prints what `submit`
-and `run` tell as candidates go through their lifecycle.
+A command does its work inside `errors()`, so that every expected failure is one line on stderr (or, with
+--json, a JSON error object on stdout) and exit code 1, never a traceback; a long one also inside
+`stop_on_signals()`, so that SIGTERM and SIGINT unwind it (every `with` closes what it opened) and end it
+with one line. Narrator prints what `submit` and `run` tell as candidates go through their lifecycle.
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import contextlib
 import json
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -21,7 +23,7 @@ from eventsourcing.persistence import PersistenceError
 from rich.console import Console
 
 from domain.candidate import ADOPTED, Candidate
-from domain.records import DecisionRecord
+from domain.records import DecisionRecord, StallRecord
 from domain.verdict import OK
 from ledger.errors import USER_ERRORS, first_line
 from ledger.store import parse_url, resolve_url
@@ -34,21 +36,37 @@ from runner.evolution.outcome import SubmitOutcome, bitrate_saving
 Say = Callable[[str], None]
 
 console = Console()
+err_console = Console(stderr=True)  # errors and rejections
 
 
 class CommandError(Exception):
     """A one-line failure raised inside a command."""
 
 
-def fail(message: str) -> NoReturn:
-    """One line on stderr, exit code 1."""
-    print(f"error: {message}", file=sys.stderr)
-    raise typer.Exit(1)
+class UsageError(CommandError):
+    """A command line that cannot mean anything (an unknown --format, a malformed value): exit code 2."""
+
+
+# The exit codes every command keeps to (the README's table).
+EXIT_OK = 0
+EXIT_FAILED = 1  # the operation failed: bad input, an unreachable ledger, a codec that could not run
+EXIT_USAGE = 2  # the command line itself is wrong (click's own code for usage errors)
+EXIT_NOT_ADOPTED = 3  # `submit`: the candidate was recorded but not adopted (rejected, declined, a duplicate)
+
+
+def fail(message: str, *, as_json: bool = False, code: int = EXIT_FAILED) -> NoReturn:
+    """One line on stderr (with as_json, {"error": ..., "exit_code": ...} on stdout instead), exit code 1 or code."""
+    if as_json:
+        print_json({"error": message, "exit_code": code})
+    else:
+        print(f"error: {message}", file=sys.stderr)
+    raise typer.Exit(code)
 
 
 @contextlib.contextmanager
-def errors() -> Iterator[None]:
-    """Turn every expected failure into one line on stderr and exit code 1."""
+def errors(*, json_errors: bool = False) -> Iterator[None]:
+    """Turn every expected failure into one line on stderr (or a JSON error object on stdout, for a command
+    run with --json) and exit code 1."""
     from runner.evaluation.clips import InputError
 
     one_line: tuple[type[Exception], ...] = (CommandError, NotInView, InputError, *USER_ERRORS)
@@ -56,12 +74,14 @@ def errors() -> Iterator[None]:
         yield
     except typer.Exit:
         raise
+    except UsageError as exc:
+        fail(first_line(exc), as_json=json_errors, code=EXIT_USAGE)
     except one_line as exc:
-        fail(first_line(exc))
+        fail(first_line(exc), as_json=json_errors)
     except PersistenceError as exc:
-        fail(f"ledger store error: {first_line(exc)}")
+        fail(f"ledger store error: {first_line(exc)}", as_json=json_errors)
     except OSError as exc:
-        fail(first_line(exc))
+        fail(first_line(exc), as_json=json_errors)
 
 
 class Stopped(BaseException):
@@ -98,6 +118,37 @@ def stop_on_signals(what: str, then: str) -> Iterator[None]:
             signal.signal(each, handler)
 
 
+class Timer:
+    """How long a `working` block took, in seconds (set when it ends)."""
+
+    seconds: float = 0.0
+
+
+@contextlib.contextmanager
+def working(what: str, *, quiet: bool = False) -> Iterator[Timer]:
+    """A spinner with the elapsed time while `what` runs, on a terminal only (never with --json or into a pipe);
+    the Timer holds its duration afterwards."""
+    timer = Timer()
+    start = time.monotonic()
+    shown = not quiet and console.is_terminal
+    with contextlib.ExitStack() as stack:
+        status = stack.enter_context(console.status(what)) if shown else None
+        if status is not None:
+            def tick() -> None:
+                while not stopped.wait(0.5):
+                    status.update(f"{what}... {time.monotonic() - start:.0f} s")
+
+            stopped = threading.Event()
+            ticker = threading.Thread(target=tick, daemon=True)
+            ticker.start()
+            stack.callback(ticker.join)
+            stack.callback(stopped.set)
+        try:
+            yield timer
+        finally:
+            timer.seconds = time.monotonic() - start
+
+
 def open_ledger(ledger: str | None, *, create: bool = False) -> Session:
     """The ledger that --ledger names (or $CODEC_LEDGER_URL, or ./codec-ledger.db) with its read models."""
     return open_session(parse_url(resolve_url(ledger)), create=create)
@@ -132,8 +183,10 @@ class Narrator(Narration):
     there the lines that could belong to any of them name the candidate by its short sha256.
     """
 
-    def __init__(self, say: Say, *, file_name: str | None = None):
+    def __init__(self, say: Say, *, file_name: str | None = None, complain: Say | None = None):
+        """complain: where a rejection and a "not adopted" go (`submit`: stderr); say's stream by default."""
         self.say, self.file_name = say, file_name
+        self.complain = complain or say
 
     def evaluating(self, candidate: Candidate) -> None:
         short = candidate.sha256[:12]
@@ -149,8 +202,8 @@ class Narrator(Narration):
         self.say(f"🧬 {name}: this source was tested before (candidate {str(earlier.id)[:8]}); reusing its result")
 
     def rejected(self, candidate: Candidate) -> None:
-        self.say(f"🚫 Rejected by validation{self._which(candidate)}: {'; '.join(candidate.reasons)}")
-        self.say("❌ Not adopted")
+        self.complain(f"🚫 Rejected by validation{self._which(candidate)}: {'; '.join(candidate.reasons)}")
+        self.complain("❌ Not adopted")
 
     def decided(self, candidate: Candidate) -> None:
         decision: DecisionRecord | dict[str, Any] = candidate.decision or {}
@@ -162,7 +215,7 @@ class Narrator(Narration):
         self.say(f"📊 Metrics{self._which(candidate)}: {metrics_line(metrics)}")
         reason = decision.get("reason", "")
         if candidate.status != ADOPTED:
-            self.say(f"❌ Not adopted: {_without(reason, 'declined: ')}")
+            self.complain(f"❌ Not adopted: {_without(reason, 'declined: ')}")
             return
         saving = bitrate_saving(decision)
         better = f"Better by {100 * saving:.1f}%" if saving is not None and saving > 0 else "Better"
@@ -184,6 +237,9 @@ class Narrator(Narration):
 
     def already_decided(self, planner: str, candidate: Candidate) -> None:
         self.say(f"♻️  {planner} proposed a candidate already decided ({candidate.status}); skipped")
+
+    def stalled(self, stall: StallRecord) -> None:
+        self.say(f"⚠️  Stall ({stall['kind']}): {stall['message']}; recorded in the ledger")
 
     def _which(self, candidate: Candidate) -> str:
         return "" if self.file_name else f" ({candidate.sha256[:12]})"

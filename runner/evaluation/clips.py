@@ -7,6 +7,7 @@ import importlib.util
 import math
 import os
 from dataclasses import dataclass
+from fractions import Fraction
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -21,6 +22,8 @@ BIKES_FRAMES = 30
 STRESS_FRAMES = 3
 PATTERN_FRAMES = 10
 NOISE_SEED = 20240601
+DEFAULT_SUITE = "default-v2"
+SINGLE_CLIP_SUITE = "default"
 
 
 class InputError(Exception):
@@ -223,9 +226,10 @@ def _read_png_folder(
     fps_file = folder / "fps.txt"
     if fps_file.is_file():
         try:
-            rate = float(fps_file.read_text().strip())
-        except (OSError, ValueError, UnicodeDecodeError):
-            raise InputError(f"cannot read frame rate {str(fps_file)!r}: expected one number") from None
+            rate = float(Fraction(fps_file.read_text().strip()))  # 30, 29.97 or 30000/1001
+        except (OSError, ValueError, ZeroDivisionError, UnicodeDecodeError):
+            raise InputError(f"cannot read frame rate {str(fps_file)!r}: expected a number such as 30 or "
+                             "30000/1001") from None
     if not (math.isfinite(rate) and rate > 0):
         raise InputError(f"cannot read frame rate for {path!r}: {rate!r} is not a positive number")
     out: list[np.ndarray] = []
@@ -368,5 +372,29 @@ def moving_pattern(
 
 @lru_cache(maxsize=1)
 def default_suite() -> Suite:
-    """bikes (real, 30 frames after its cut, within CIF), the seed's stress frames and a moving pattern."""
-    return Suite(name="default", clips=(bikes_clip(), *stress_clips(), moving_pattern()))
+    """The training suite of new lineages: three scenes of bikes.mp4 and two camera moves over a photograph
+    (runner/evaluation/scenes.py), the seed's stress frames and a moving pattern."""
+    from runner.evaluation.scenes import training_clips  # scenes.py builds its clips with this module's readers
+
+    return Suite(name=DEFAULT_SUITE, clips=(*training_clips(), *stress_clips(), moving_pattern()))
+
+
+@lru_cache(maxsize=1)
+def held_out_suite() -> Suite:
+    """Real clips no lineage trains on (the other scenes of bikes.mp4, other moves over the photograph): for
+    --validate and bench/rd_vs_x264.py."""
+    from runner.evaluation.scenes import held_out_clips
+
+    return Suite(name="held-out", clips=held_out_clips())
+
+
+@lru_cache(maxsize=1)
+def single_clip_suite() -> Suite:
+    """The suite lineages were started on before default_suite had several real clips (named "default"):
+    bikes (30 frames after its cut), the stress frames and a moving pattern. Kept so that they still open."""
+    return Suite(name=SINGLE_CLIP_SUITE, clips=(bikes_clip(), *stress_clips(), moving_pattern()))
+
+
+def named_suite(name: str | None) -> Suite:
+    """A built-in suite by the name a lineage recorded: the single-clip one for "default", else today's."""
+    return single_clip_suite() if name == SINGLE_CLIP_SUITE else default_suite()

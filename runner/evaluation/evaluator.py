@@ -1,4 +1,5 @@
-"""Measures a candidate on a suite: quality ladders, BD-rate against JPEG, and matched-quality tests.
+"""Measures a candidate on a suite: quality ladders, BD-rate against JPEG, and the adoption tests (matched
+quality, or the BD-rate policy's ladder on every real clip).
 
 Every number comes from the bytes the encoder really produced and the frames the decoder
 really returned (runner/measure.py does the arithmetic). The runner is a Sandbox for
@@ -12,8 +13,8 @@ import time
 from contextlib import AbstractContextManager, nullcontext
 from typing import cast
 
-from domain.policy import DEFAULT_TARGET_PSNR_Y, Policy
-from domain.records import AdoptionTestResult
+from domain.policy import BD_RATE, DEFAULT_TARGET_PSNR_Y, Policy
+from domain.records import AdoptionTestResult, LadderPoint
 from domain.verdict import REJECTED, TIMEOUT, Verdict
 from runner.evaluation.bdrate import bd_rate
 from runner.evaluation.clips import Clip, Suite
@@ -109,17 +110,19 @@ def sandbox_for(policy: Policy) -> Sandbox:
 
 def adoption_test(source: str, suite: Suite, policy: Policy, *, sandbox: CodecRunner | None = None,
                   nonce: str | None = None) -> AdoptionTestResult:
-    """test_candidate under a lineage's policy: its PSNR-Y target and its test budget (the sandbox, made by
-    sandbox_for, keeps the budget per run)."""
+    """test_candidate under a lineage's policy: its PSNR-Y target, its test budget (the sandbox, made by
+    sandbox_for, keeps the budget per run) and, for the BD-rate policy, the quality ladder."""
+    ladder = DEFAULT_QUALITIES if policy.name == BD_RATE else None
     return test_candidate(source, suite, target_psnr_y=policy.target_psnr_y, budget_seconds=policy.test_seconds,
-                          sandbox=sandbox, nonce=nonce)
+                          sandbox=sandbox, nonce=nonce, ladder=ladder)
 
 
 def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
                    sandbox: CodecRunner | None = None, nonce: str | None = None,
-                   budget_seconds: float | None = None) -> AdoptionTestResult:
+                   budget_seconds: float | None = None, ladder: tuple[int, ...] | None = None) -> AdoptionTestResult:
     """The adoption test: the lowest `quality` meeting the PSNR-Y target on the suite's real
-    clips (by bisection), then every clip at that quality.
+    clips (by bisection; with a ladder, the lowest of its qualities, after every real clip was measured at
+    each of them: the RD curves the BD-rate policy compares), then every clip at that quality.
 
     The summary, over the real clips only, is what the adoption policy compares; the other
     clips must round-trip but do not count toward rate. The clips are the suite's as a fresh
@@ -140,9 +143,12 @@ def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_
             return cast(AdoptionTestResult, report)
         real = material.real_clips() or material.clips
         budget = _Budget(budget_seconds)
-        search = _QualitySearch(runner, source, real, target_psnr_y, budget)
+        search = _QualitySearch(runner, source, real, target_psnr_y, budget) if ladder is None else \
+            _Ladder(runner, source, real, target_psnr_y, budget, ladder)
         try:
             _measure(report, search, material, real, budget)
+            if isinstance(search, _Ladder):
+                report["ladder"] = search.curves()
         except BudgetSpent as spent:
             report.update({"quality": None, "summary": None, "clips": {}, "quality_searched": search.tried(),
                            "meets_target": False})
@@ -219,6 +225,32 @@ class _QualitySearch:
     def tried(self) -> list[dict]:
         return [{"quality": q, "psnr_y": s["psnr_y"], "kbps": s["kbps"], "success": s["success"]}
                 for q, s in sorted(self._summaries.items())]
+
+
+class _Ladder(_QualitySearch):
+    """Every real clip at every quality of a ladder (its RD curves); the decision quality is the lowest rung
+    whose summary meets the PSNR-Y target, or the top rung. A failure at any rung fails the test there."""
+
+    def __init__(self, runner: CodecRunner, source: str, clips, target: float, budget: _Budget,
+                 qualities: tuple[int, ...]):
+        super().__init__(runner, source, clips, target, budget)
+        self.qualities = tuple(sorted(set(qualities)))
+
+    def lowest_meeting_target(self) -> tuple[int, dict]:
+        for quality in self.qualities:
+            if not self.summary(quality)["success"]:
+                return quality, self.summary(quality)
+        meeting = [q for q in self.qualities if self.meets(q)]
+        quality = meeting[0] if meeting else self.qualities[-1]
+        return quality, self.summary(quality)
+
+    def curves(self) -> dict[str, list[LadderPoint]]:
+        out: dict[str, list[LadderPoint]] = {}
+        for quality in self.qualities:
+            for name, point in self._points.get(quality, []):
+                out.setdefault(name, []).append(LadderPoint(quality=quality, kbps=point["kbps"],
+                                                            psnr_y=point["psnr_y"], success=point["success"]))
+        return out
 
 
 class BudgetSpent(Exception):

@@ -25,7 +25,7 @@ from projections.report.curves import RdClip, RdCurves, RdPoint
 if TYPE_CHECKING:
     from runner.evaluation.clips import Clip, Suite
 
-RD_CODECS = ("jpeg", "webp", "x264")
+RD_CODECS = ("jpeg", "webp", "x264", "x265")
 REPORT_QUALITIES = (20, 40, 60, 80)
 CACHE_FORMAT = 1  # bump when a cached point's shape or meaning changes
 

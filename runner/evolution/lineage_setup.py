@@ -8,11 +8,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 from domain.lineage import Lineage
-from domain.policy import Policy
+from domain.policy import NEW_LINEAGE_POLICY, POLICY_NAMES, Policy
 from domain.seed import SEED_SOURCE
 from ledger.application import CodecLedger
 from ledger.errors import LedgerError, SuiteMismatch
-from runner.evaluation.clips import Suite, default_suite, load_suite, parse_size
+from runner.evaluation.clips import Suite, default_suite, load_suite, named_suite, parse_size
 from runner.evaluation.evaluator import adoption_test, sandbox_for
 
 
@@ -29,16 +29,26 @@ class PolicyOptions:
     ratio_factor: float | None = None
     test_seconds: float | None = None
     run_seconds: float | None = None
+    name: str | None = None  # --policy: bd-rate or matched-quality
+
+    def __post_init__(self) -> None:
+        if self.name is not None and self.name not in POLICY_NAMES:
+            raise OptionError(f"--policy must be one of {', '.join(POLICY_NAMES)}, not {self.name!r}")
 
     def policy(self) -> Policy:
-        """The policy for a new lineage: the flags given, Policy's defaults for the others."""
+        """The policy for a new lineage: the flags given, Policy's defaults for the others, and the BD-rate rule
+        unless another is named."""
+        given = {name: value for name, value in asdict(self).items() if value is not None}
         try:
-            return Policy(**{name: value for name, value in asdict(self).items() if value is not None})
+            return Policy(**{"name": NEW_LINEAGE_POLICY, **given})
         except ValueError as exc:
             raise OptionError(f"policy: {exc}") from None
 
     def check_against(self, policy: Policy) -> None:
         """A lineage keeps its policy: a flag that says otherwise is an error, not a change."""
+        if self.name is not None and self.name != policy.name:
+            raise OptionError(f"--policy {self.name} differs from this lineage's policy ({policy.name}); "
+                              "use --lineage NAME for another lineage")
         for given, have, flag in (
             (self.target_psnr_y, policy.target_psnr_y, "--target-psnr"),
             (self.bitrate_factor, policy.bitrate_factor, "--bitrate-factor"),
@@ -80,10 +90,12 @@ def suite_record(suite: Suite, inputs: list[str], frames: int | None, max_size: 
 
 
 def lineage_suite(recorded: dict) -> Suite:
-    """The clips a lineage was started with, loaded again and checked against the recorded hash."""
+    """The clips a lineage was started with, loaded again and checked against the recorded hash (a lineage
+    started on a built-in suite gets that one back, even where today's default is another)."""
     options = recorded.get("options") or {}
-    suite = suite_from_options(recorded.get("inputs") or [], options.get("frames"), options.get("max_size"),
-                               options.get("fps"))
+    inputs = recorded.get("inputs") or []
+    suite = suite_from_options(inputs, options.get("frames"), options.get("max_size"), options.get("fps")) \
+        if inputs else named_suite(recorded.get("name"))
     if suite.content_hash != recorded.get("hash"):
         raise SuiteMismatch(
             f"the clips of this lineage changed since it started (suite {recorded.get('name')!r}, "

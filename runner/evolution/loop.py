@@ -7,6 +7,11 @@ ledger. Candidates of one round are tested in parallel, one warm sandbox per wor
 decisions are taken one at a time, each against the best at that moment, and the lineage's
 optimistic concurrency keeps two deciders (even in two runs) from creating the same version.
 
+With `in_flight` > 0, that many planner calls keep running (each in its own thread, on the context of
+the moment it started) while a round is tested; their answers are taken, recorded and decided in the
+order the calls started, so the record stays serial. A call still running when the run ends is
+abandoned unrecorded (its thread is a daemon); calls stopped by the budget simply never start.
+
 A run left by an exception (`run` turns SIGTERM and SIGINT into one: runner/cli/support.py) kills its
 workers at once, without waiting for their tests; a worker also dies with the run's process if that
 is killed outright, and its sandboxes die with it.
@@ -14,9 +19,12 @@ is killed outright, and its sandboxes die with it.
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
 
 from domain.candidate import PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
@@ -26,8 +34,19 @@ from projections.session import Session
 from runner.evaluation.clips import Suite
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
+from runner.evolution.stalls import watch_for_stalls
 from runner.evolution.testers import LocalTesters, Testers, TestersFactory
-from runner.planners.base import Planner, PlannerContext, PlannerFailed, PlannerStopped, Proposal, RecentFailure
+from runner.planners.base import (
+    AnalysisRecord,
+    CandidateFeedback,
+    Planner,
+    PlannerContext,
+    PlannerFailed,
+    PlannerStopped,
+    Proposal,
+    RecentFailure,
+)
+from runner.planners.feedback import feedback_of
 from runner.sandbox.validation import validate
 
 
@@ -48,16 +67,22 @@ class Evolution:
 
     def __init__(self, session: Session, lineage: str, suite: Suite, planner: Planner, *, workers: int = 1,
                  narration: Narration = QUIET, nonces: Mapping[str, str] | None = None,
-                 testers: TestersFactory = LocalTesters):
+                 testers: TestersFactory = LocalTesters, in_flight: int = 0):
         """nonces: sha256 of a source -> the recorded material to test it on, where a replay reproduces
         a history (a nonce is only ever reused for the very source it was drawn for).
-        testers: where the tests run (runner/evolution/testers.py), given the suite, policy, workers and nonces."""
+        testers: where the tests run (runner/evolution/testers.py), given the suite, policy, workers and nonces.
+        in_flight: planner calls kept running while a round is tested (0: the planner is asked only between rounds)."""
         self.session, self.app = session, session.app
         self.lineage, self.suite, self.planner = lineage, suite, planner
         self.policy = self.app.lineage(lineage).policy_object
         self.workers, self.narration = max(1, workers), narration
         self.nonces = dict(nonces or {})
         self.testers = testers
+        self.in_flight = max(0, in_flight)
+        self._calls: deque[tuple[PlannerContext, Future[Proposal]]] = deque()  # started, not yet taken, in order
+        self._feedback: dict[str, CandidateFeedback] = {}  # candidate id -> its feedback, once decided
+        self._analyses: list[AnalysisRecord] = []
+        self._analyses_read = 0  # the log position up to which _analyses has been read
 
     # --- the loop ---
 
@@ -69,21 +94,26 @@ class Evolution:
         with self.testers(self.suite, self.policy, self.workers, self.nonces) as testers:
             self._finish_interrupted(testers, summary)
             while summary.iterations < iterations:
+                batch: list[Candidate] = []
                 if deadline is not None and time.monotonic() > deadline:
                     summary.stopped = f"--max-minutes {max_minutes:g} reached"
-                    break
-                batch: list[Candidate] = []
-                try:
-                    for _ in range(min(self.workers, iterations - summary.iterations)):
-                        proposal, candidate = self._plan_one(summary)
-                        if proposal.error is not None:
-                            failures.append(proposal.error)
+                else:
+                    try:
+                        for _ in range(min(self.workers, iterations - summary.iterations)):
+                            self._start_calls(1)
+                            self._take(summary, failures, batch)
+                            tick()
+                        self._start_calls(min(self.in_flight, iterations - summary.iterations))
+                    except PlannerStopped as stopped:
+                        summary.stopped = str(stopped)
+                while summary.stopped and self._calls:  # calls already made are paid for: record them too
+                    try:
+                        self._take(summary, failures, batch)
                         tick()
-                        if candidate is not None and candidate.id not in {c.id for c in batch}:
-                            batch.append(candidate)
-                except PlannerStopped as stopped:
-                    summary.stopped = str(stopped)
+                    except PlannerStopped:
+                        pass
                 self._finish(batch, testers, summary)
+                watch_for_stalls(self.session, self.lineage, self.narration)
                 if summary.stopped:
                     break
         self.session.refresh()
@@ -92,26 +122,55 @@ class Evolution:
                                 f"the last: {failures[-1]}")
         return summary
 
-    def _plan_one(self, summary: RunSummary) -> tuple[Proposal, Candidate | None]:
-        """One planner call, recorded; returns the proposal and the candidate to test, if there is one."""
-        context = self.context()
-        proposal = self.planner.propose(context)
+    def _start_calls(self, wanted: int) -> None:
+        """Start planner calls until `wanted` are running or waiting to be taken. Each call's context
+        numbers it after the calls before it (a planner such as replay reads its iteration)."""
+        while len(self._calls) < wanted:
+            context = self.context()
+            context = replace(context, iteration=context.iteration + len(self._calls))
+            future: Future[Proposal] = Future()
+
+            def call(context: PlannerContext = context, future: Future[Proposal] = future) -> None:
+                try:
+                    future.set_result(self.planner.propose(context))
+                except BaseException as error:  # handed to the loop's thread, which raises it when it takes the call
+                    future.set_exception(error)
+
+            threading.Thread(target=call, name="planner-call", daemon=True).start()
+            self._calls.append((context, future))
+
+    def _take(self, summary: RunSummary, failures: list[str], batch: list[Candidate]) -> None:
+        """The oldest call started, waited for and recorded; its candidate joins the batch to test, if there is one
+        (PlannerStopped where the planner stopped instead of calling)."""
+        _, future = self._calls.popleft()
+        proposal = future.result()
+        if proposal.error is not None:
+            failures.append(proposal.error)
+        candidate = self._record(proposal, summary)
+        if candidate is not None and candidate.id not in {c.id for c in batch}:
+            batch.append(candidate)
+
+    def _record(self, proposal: Proposal, summary: RunSummary) -> Candidate | None:
+        """One planner call's answer recorded; returns the candidate to test, if there is one. It is numbered by
+        the lineage's count of analyses when recorded: calls are recorded in the order they started."""
+        iteration = len(self._read_analyses())
         summary.iterations += 1
         text = proposal.analysis
         if proposal.error is not None:
             text = f"{proposal.analysis}\n\n[no candidate: {proposal.error}]".strip()
         _, candidate = self.app.record_proposal(
-            self.lineage, key=_proposal_key(self.planner.name, context.iteration, proposal), planner=proposal.planner,
+            self.lineage, key=_proposal_key(self.planner.name, iteration, proposal), planner=proposal.planner,
             text=text, source=proposal.source, rationale=proposal.rationale, model=proposal.model,
-            tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd)
+            tokens_in=proposal.tokens_in, tokens_out=proposal.tokens_out, cost_usd=proposal.cost_usd,
+            details=proposal.details or None)
         if candidate is None:
-            self.narration.no_candidate(proposal.planner, context.iteration + 1, proposal.error)
-            return proposal, None
+            self.narration.no_candidate(proposal.planner, iteration + 1, proposal.error)
+            return None
         if candidate.decided:  # this exact source was already judged against this best
             self.narration.already_decided(proposal.planner, candidate)
-            return proposal, None
+            return None
         summary.proposed += 1
-        return proposal, candidate
+        return candidate
 
     def _finish_interrupted(self, testers: Testers, summary: RunSummary) -> None:
         self.session.refresh()
@@ -147,10 +206,28 @@ class Evolution:
                 sources[sha] = self.app.source(sha)
         failures = [RecentFailure(sha256=row["sha256"], category=row["verdict"], message=row["reason"])
                     for row in history if row["verdict"] not in (None, OK)]
+        decided = [(version["candidate_id"], version["sha256"]) for version in versions(view, self.lineage)]
+        decided += [(row["candidate_id"], row["sha256"]) for row in history if row["decision"] != PENDING]
+        feedback: dict[str, CandidateFeedback] = {}
+        for candidate_id, sha in decided:
+            if candidate_id not in self._feedback:
+                self._feedback[candidate_id] = feedback_of(self.app.candidate(candidate_id))
+            feedback.setdefault(sha, self._feedback[candidate_id])
         return PlannerContext(
             lineage=self.lineage, iteration=cost(view, self.lineage)["analyses"],
             best_version=best["version"], best_source=best["source"], best_metrics=best["metrics"],
-            policy=self.policy, history=history, recent_failures=failures[-10:], sources=sources)
+            policy=self.policy, history=history, recent_failures=failures[-10:], sources=sources,
+            feedback=feedback, analyses=self._read_analyses(), best_sha256=best["sha256"])
+
+    def _read_analyses(self) -> list[AnalysisRecord]:
+        """The lineage's planner calls, oldest first, read from the log once each."""
+        for event in self.app.stored_events(types=["AnalysisRecorded"], start=self._analyses_read + 1):
+            self._analyses_read = event["position"]
+            if event.get("lineage") == self.lineage:
+                self._analyses.append(AnalysisRecord(planner=event["planner"], model=event.get("model"),
+                                                     cost_usd=float(event.get("cost_usd") or 0.0),
+                                                     details=event.get("details") or {}))
+        return list(self._analyses)
 
     def _history(self) -> list[HistoryRow]:
         from projections.history import history

@@ -7,6 +7,7 @@ Narration is the seam: runner/evolution calls it, and the command line's Narrato
 from __future__ import annotations
 
 from domain.candidate import Candidate
+from domain.records import StallRecord
 from runner.evolution.outcome import SubmitOutcome
 
 
@@ -38,6 +39,9 @@ class Narration:
 
     def already_decided(self, planner: str, candidate: Candidate) -> None:
         """The planner proposed a source already decided on this best; it is skipped."""
+
+    def stalled(self, stall: StallRecord) -> None:
+        """A stall alarm was recorded (projections/stall.py): the search has stopped moving."""
 
 
 QUIET = Narration()

@@ -40,7 +40,10 @@ class SubmitOutcome:
 
 def bitrate_saving(decision: DecisionRecord | dict[str, Any]) -> float | None:
     """The fraction of bitrate a decided candidate saves against its incumbent (0.25: 25% fewer bits),
-    where both bitrates were measured."""
+    where both bitrates were measured; under the BD-rate policy, the mean BD-rate's saving over the real clips."""
+    bd_rate = decision.get("bd_rate")
+    if isinstance(bd_rate, dict) and isinstance(bd_rate.get("mean_pct"), (int, float)):
+        return -bd_rate["mean_pct"] / 100.0
     mine = ((decision.get("candidate_metrics") or {}).get("summary") or {}).get("kbps")
     theirs = ((decision.get("incumbent_metrics") or {}).get("summary") or {}).get("kbps")
     if isinstance(mine, (int, float)) and isinstance(theirs, (int, float)) and theirs:

@@ -101,12 +101,22 @@ def test_the_default_policy_is_defined_once_and_used_everywhere():
     """Policy(), a recorded policy missing a field, the evaluator's default target and `submit`'s flags agree."""
     import inspect
 
-    from domain.policy import DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR, DEFAULT_TARGET_PSNR_Y
+    from domain.policy import (
+        BD_RATE,
+        DEFAULT_BITRATE_FACTOR,
+        DEFAULT_RATIO_FACTOR,
+        DEFAULT_TARGET_PSNR_Y,
+        MATCHED_QUALITY,
+        NEW_LINEAGE_POLICY,
+    )
     from runner.evaluation.evaluator import test_candidate
     from runner.evolution.lineage_setup import PolicyOptions
 
     defaults = Policy(DEFAULT_TARGET_PSNR_Y, DEFAULT_BITRATE_FACTOR, DEFAULT_RATIO_FACTOR)
-    assert Policy() == defaults == Policy.from_dict({}) == PolicyOptions().policy()
+    # A record without a name predates the BD-rate policy: it is matched-quality; new lineages get BD-rate.
+    assert Policy() == defaults == Policy.from_dict({}) == PolicyOptions(name=MATCHED_QUALITY).policy()
+    assert defaults.name == MATCHED_QUALITY and NEW_LINEAGE_POLICY == BD_RATE
+    assert PolicyOptions().policy() == Policy(name=BD_RATE)
     assert (defaults.target_psnr_y, defaults.bitrate_factor, defaults.ratio_factor) == (35.0, 0.9, 1.2)
     assert inspect.signature(test_candidate).parameters["target_psnr_y"].default == DEFAULT_TARGET_PSNR_Y
 

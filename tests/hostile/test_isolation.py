@@ -27,7 +27,9 @@ import numpy as np
 import pytest
 
 from domain.seed import SEED_SOURCE
+from runner.evaluation.camera import photo_path
 from runner.evaluation.clips import bikes_path, load_clip
+from runner.evaluation.scenes import PHOTO
 from runner.sandbox.file_view import file_view
 from runner.sandbox.fork_server import SETTLE_SECONDS
 from runner.sandbox.inprocess import InProcessRunner
@@ -160,7 +162,8 @@ def material(tmp_path_factory) -> dict:
     capture = cv2.VideoCapture(bikes_path())
     clip = np.stack([cv2.resize(capture.read()[1], (64, 48), interpolation=cv2.INTER_AREA) for _ in FRAMES])
     capture.release()
-    targets = [bikes_path(), str(given), str(PROJECT / "pyproject.toml"), str(PROJECT / "runner" / "__init__.py")]
+    targets = [bikes_path(), photo_path(PHOTO), str(given), str(PROJECT / "pyproject.toml"),
+               str(PROJECT / "runner" / "__init__.py")]  # the photograph: the default suite's other source
     return {"clip": clip, "targets": targets}
 
 

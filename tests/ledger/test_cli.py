@@ -40,7 +40,7 @@ def as_json(*args: str):
 def fails(*args: str) -> str:
     result = run(*args)
     assert result.exit_code != 0, result.stdout
-    lines = result.stderr.strip().splitlines()
+    lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("note: ")]  # input notes
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
 
@@ -64,8 +64,9 @@ def test_done_when_scenario_on_the_default_suite(tmp_path):
     third = as_json("submit", jpeg_like, "--ledger", url)
     assert third["duplicate"] and third["version"] == 2 and not third["tested"]
     assert event_count(url) == count  # nothing new recorded
-    fourth = ok("submit", broken, "--ledger", url)
-    assert "🚫 Rejected by validation" in fourth.stdout and "syntax" in fourth.stdout
+    fourth = run("submit", broken, "--ledger", url)
+    assert fourth.exit_code == 3  # recorded, not adopted (runner/cli/support.py EXIT_NOT_ADOPTED)
+    assert "🚫 Rejected by validation" in fourth.stderr and "syntax" in fourth.stderr
 
     status = as_json("status", "--ledger", url)
     assert {"version", "sha256", "metrics", "adoption_rate", "candidates", "adopted"} <= set(status)
@@ -73,11 +74,11 @@ def test_done_when_scenario_on_the_default_suite(tmp_path):
     assert status["candidates"] == 3 and status["adopted"] == 2
 
     why = as_json("why", "2", "--ledger", url)
-    assert why["incumbent_version"] == 1 and why["rule"] == "bitrate" and "version 1's" in why["reason"]
+    assert why["incumbent_version"] == 1 and why["rule"] == "bd_rate" and "version 1's" in why["reason"]
     assert {"version", "candidate_sha256", "rule", "reason", "candidate_metrics", "incumbent_metrics",
             "incumbent_version"} <= set(why)
     assert why["candidate_metrics"]["summary"]["kbps"] < why["incumbent_metrics"]["summary"]["kbps"]
-    assert "rule: bitrate" in ok("why", "2", "--ledger", url).stdout
+    assert "rule: bd_rate" in ok("why", "2", "--ledger", url).stdout
 
     assert "Rolled back" in ok("rollback", "1", "--reason", "blocking on the noise clip", "--ledger", url).stdout
     assert ok("show", "best", "--ledger", url).stdout == zlib.read_text()

@@ -53,6 +53,14 @@ class FakeAPI:
         return httpx2.Response(status, json=body, headers={"retry-after-ms": "1", "request-id": "req_1"})
 
 
+def system_text(sent: dict) -> str:
+    return "".join(block["text"] for block in sent["system"])
+
+
+def user_text(sent: dict) -> str:
+    return "".join(block["text"] for block in sent["messages"][0]["content"])
+
+
 def planner(api: FakeAPI, **kwargs) -> ClaudePlanner:
     client = anthropic.Anthropic(api_key=SECRET, max_retries=2,
                                  http_client=httpx2.Client(transport=httpx2.MockTransport(api)))
@@ -69,8 +77,8 @@ def test_a_good_reply_becomes_a_proposal_with_tokens_and_cost():
     assert proposal.cost_usd == pytest.approx(1500 * 3 / 1e6 + 700 * 15 / 1e6)
     sent = json.loads(api.requests[0].content)
     assert sent["tool_choice"] == {"type": "tool", "name": "propose_codec"}
-    assert "compress_video_frame" in sent["system"]
-    assert "version 1" in sent["messages"][0]["content"] and "raised KeyError" in sent["messages"][0]["content"]
+    assert "compress_video_frame" in system_text(sent)
+    assert "version 1" in user_text(sent) and "raised KeyError" in user_text(sent)
     assert SECRET in api.requests[0].headers["authorization"]  # the SDK sends it; we never store it
     assert SECRET not in json.dumps(proposal.to_dict())
 
@@ -132,9 +140,9 @@ def test_the_prompt_states_the_lineage_s_own_policy():
     api = FakeAPI((200, message([tool_call(analysis="a", rationale="r", code=JPEG)])))
     planner(api).propose(context(policy=Policy(target_psnr_y=38.0, bitrate_factor=0.75, ratio_factor=1.5)))
     sent = json.loads(api.requests[0].content)
-    assert "below 0.75 x the best's or its ratio above 1.5 x" in sent["system"]
-    assert "0.9 x" not in sent["system"] and "1.2 x" not in sent["system"]
-    assert "PSNR-Y >= 38.0 dB" in sent["messages"][0]["content"]
+    assert "below 0.75 x the best's or its ratio above 1.5 x" in system_text(sent)
+    assert "0.9 x" not in system_text(sent) and "1.2 x" not in system_text(sent)
+    assert "PSNR-Y >= 38.0 dB" in user_text(sent)
 
 
 def test_timeouts_are_retried_then_recorded_as_an_error():
@@ -158,9 +166,12 @@ def test_without_a_key_a_claude_run_is_one_line_naming_the_variable(tmp_path):
         result = subprocess.run([sys.executable, "-m", "runner.cli", "run", "--planner", "claude", "--iterations", "1",
                                  "--ledger", str(db), *as_json], capture_output=True, text=True, env=environment,
                                 cwd=Path(__file__).parent.parent.parent, timeout=300)
-        lines = result.stderr.strip().splitlines()
-        assert result.returncode == 1 and len(lines) == 1 and "ANTHROPIC_API_KEY" in lines[0], result.stderr
-        assert result.stdout == ""
+        assert result.returncode == 1, result.stderr
+        if as_json:  # with --json the error is the JSON document on stdout
+            assert "ANTHROPIC_API_KEY" in json.loads(result.stdout)["error"] and result.stderr == ""
+        else:
+            lines = result.stderr.strip().splitlines()
+            assert len(lines) == 1 and "ANTHROPIC_API_KEY" in lines[0] and result.stdout == "", result.stderr
     assert not db.exists()  # it stopped before it opened the ledger
 
 

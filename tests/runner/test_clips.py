@@ -17,11 +17,15 @@ from runner.evaluation.clips import (
     bikes_path,
     default_suite,
     fit_size,
+    held_out_suite,
     load_suite,
+    named_suite,
     parse_size,
     scene_cut,
+    single_clip_suite,
 )
 from runner.evaluation.quality import psnr_y
+from runner.evaluation.scenes import scene_starts
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +68,8 @@ def assert_one_line_naming(exc: pytest.ExceptionInfo, name: str) -> None:
 def test_default_suite_contents(suite):
     kinds = {c.name: c.kind for c in suite.clips}
     assert kinds == {
-        "bikes": "real", "noise": "stress", "black": "stress", "gray": "stress", "moving_pattern": "synthetic"
+        "bikes": "real", "bikes_scene2": "real", "bikes_scene4": "real", "hopper_pan": "real", "hopper_zoom": "real",
+        "noise": "stress", "black": "stress", "gray": "stress", "moving_pattern": "synthetic"
     }
     for clip in suite.clips:
         assert clip.frames.dtype == np.uint8 and clip.frames.ndim == 4 and clip.frames.shape[3] == 3
@@ -73,10 +78,10 @@ def test_default_suite_contents(suite):
         assert clip.count <= 30
         assert clip.raw_bytes == clip.count * clip.width * clip.height * 3
     bikes = suite.clip("bikes")
-    assert bikes.count == 30 and bikes.fps == 25.0
+    assert bikes.count == 10 and bikes.fps == 25.0
     assert bikes.width == 352  # 640x272 scaled to fit 352x288: width is the limit
     assert abs(bikes.width / bikes.height - 640 / 272) < 0.03
-    assert suite.real_clips() == (bikes,)
+    assert len(suite.real_clips()) == 5 and suite.real_clips()[0] is bikes
     assert suite.clip("black").frames.max() == 0
     assert np.all(suite.clip("gray").frames == 128)
     noise = suite.clip("noise").frames
@@ -87,7 +92,10 @@ def test_default_suite_contents(suite):
 
 
 def test_default_suite_is_deterministic(suite):
-    fresh = default_suite.__wrapped__()  # built again from the video, bypassing the cache
+    from runner.evaluation import scenes
+
+    scenes._bikes_frames.cache_clear()
+    fresh = default_suite.__wrapped__()  # built again from the video and the photograph, bypassing the caches
     assert fresh is not suite
     assert fresh.content_hash == suite.content_hash
     assert len(suite.content_hash) == 64
@@ -95,8 +103,8 @@ def test_default_suite_is_deterministic(suite):
         assert np.array_equal(a.frames, b.frames)
 
 
-def test_bikes_starts_at_the_scene_cut(suite):
-    bikes = suite.clip("bikes").frames
+def test_bikes_starts_at_the_scene_cut():
+    bikes = single_clip_suite().clip("bikes").frames
     whole = load_suite([bikes_path()], max_size=(352, 288)).clips[0].frames  # every frame, same scaling
     starts = [i for i in range(len(whole)) if np.array_equal(whole[i], bikes[0])]
     assert len(starts) == 1
@@ -118,8 +126,8 @@ def test_clips_are_read_only_and_suites_describe_themselves(suite):
     with pytest.raises(ValueError):
         bikes.frames[0, 0, 0, 0] = 1
     described = json.loads(json.dumps(suite.describe()))
-    assert described["name"] == "default" and described["content_hash"] == suite.content_hash
-    assert described["clips"][0] == {"name": "bikes", "kind": "real", "frames": 30, "width": 352,
+    assert described["name"] == "default-v2" and described["content_hash"] == suite.content_hash
+    assert described["clips"][0] == {"name": "bikes", "kind": "real", "frames": 10, "width": 352,
                                      "height": bikes.height, "fps": 25.0}
     with pytest.raises(KeyError):
         suite.clip("nope")
@@ -253,3 +261,53 @@ def test_bad_inputs_are_one_line_errors_naming_the_file(tmp_path, small_frames):
     with pytest.raises(InputError) as exc:  # a good input does not hide a bad one after it
         load_suite([good, str(tmp_path / "noise.mp4")])
     assert_one_line_naming(exc, "noise.mp4")
+
+
+# ---------------------------------------------------------------- several real clips, and the suites lineages recorded
+
+
+def test_the_bikes_clips_are_distinct_scenes_of_the_video(suite):
+    whole = load_suite([bikes_path()], max_size=(352, 288)).clips[0].frames
+    starts = scene_starts(whole)
+    assert starts[:5] == [0, 30, 76, 137, 187]  # checked by eye against the video's cuts
+    for name, scene in (("bikes", 1), ("bikes_scene2", 2), ("bikes_scene4", 4)):
+        clip = suite.clip(name)
+        assert np.array_equal(clip.frames, whole[starts[scene]:starts[scene] + clip.count])
+    held_out = held_out_suite()
+    for name, scene in (("bikes_scene0", 0), ("bikes_scene3", 3)):
+        assert np.array_equal(held_out.clip(name).frames[0], whole[starts[scene]])
+    # Different content: no two clips' first frames are alike.
+    firsts = [c.frames[0].astype(np.float64) for c in (*suite.real_clips(), *held_out.clips) if c.width == 352]
+    assert min(np.abs(a - b).mean() for i, a in enumerate(firsts) for b in firsts[i + 1:]) > 20
+
+
+def test_the_photograph_moves_as_a_camera_would(suite):
+    from runner.evaluation.camera import read_photo
+
+    photo = read_photo("grace_hopper.jpg")
+    pan = suite.clip("hopper_pan").frames
+    # The first frame is the photograph itself at the pan's start; each next one moves by a sub-pixel step.
+    assert np.abs(pan[0].astype(int) - photo[90:90 + 192, 120:120 + 256]).max() <= 1
+    for a, b in zip(pan[:-1], pan[1:], strict=True):
+        assert not np.array_equal(a, b)
+        assert mean_psnr_y(a[None, 1:, 1:], b[None, :-1, :-1]) > mean_psnr_y(a[None, 1:, 1:], b[None, 1:, 1:])
+    zoom = suite.clip("hopper_zoom").frames
+    assert all(not np.array_equal(a, b) for a, b in zip(zoom[:-1], zoom[1:], strict=True))
+    assert {c.kind for c in held_out_suite().clips} == {"real"}
+    training = {c.name for c in suite.clips}
+    assert training.isdisjoint(c.name for c in held_out_suite().clips)
+
+
+def test_a_lineage_keeps_the_built_in_suite_it_recorded(suite):
+    from ledger.errors import SuiteMismatch
+    from runner.evolution.lineage_setup import lineage_suite, suite_record
+
+    old = single_clip_suite()
+    assert old.name == "default" and [c.name for c in old.real_clips()] == ["bikes"]
+    assert old.clip("bikes").count == 30 and old.content_hash != suite.content_hash
+    assert named_suite("default") is old and named_suite("default-v2") is suite
+    assert lineage_suite(suite_record(old, [], None, None, None)) is old  # started before several clips
+    assert lineage_suite(suite_record(suite, [], None, None, None)) is suite
+    changed = suite_record(old, [], None, None, None) | {"hash": "0" * 64}
+    with pytest.raises(SuiteMismatch, match="changed since it started"):
+        lineage_suite(changed)

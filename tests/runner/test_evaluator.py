@@ -76,12 +76,46 @@ def test_matched_quality_is_the_lowest_meeting_the_target(sandbox, bikes):
     assert report["verdict"]["category"] == "ok" and report["meets_target"]
     quality = report["quality"]
     assert report["summary"]["psnr_y"] >= 35.0
-    below = measure_point(sandbox, example("jpeg_imencode"), bikes, quality - 1)
+    # One step lower misses the target on the very material the test measured (its nonce, recorded).
+    from runner.evaluation.material import materialise
+    from runner.evaluation.measure import summarise
+
+    material = materialise(suite, report["provenance"]["nonce"]).real_clips()
+    below = summarise([(clip, measure_point(sandbox, example("jpeg_imencode"), clip, quality - 1))
+                       for clip in material])
     assert below["psnr_y"] < 35.0
     assert set(report["clips"]) == {clip.name for clip in suite.clips}
     assert all(point["success"] for point in report["clips"].values())
-    # The summary is over the real clip alone: the stress clips do not count toward rate.
-    assert report["summary"]["kbps"] == report["clips"]["bikes"]["kbps"]
+    # The summary is over the real clips alone: the stress clips do not count toward rate.
+    real = [clip.name for clip in suite.real_clips()]
+    assert len(real) >= 5
+    assert report["summary"]["bytes"] == sum(report["clips"][name]["bytes"] for name in real)
+    assert "ladder" not in report
+
+
+def test_the_bd_rate_policy_tests_a_ladder_on_every_real_clip_and_decides_on_it(sandbox):
+    from domain.policy import BD_GAIN, BD_RATE, CLIP_VETO, Policy, decide
+    from runner.evaluation.evaluator import DEFAULT_QUALITIES, adoption_test
+
+    suite, policy = default_suite(), Policy(name=BD_RATE)
+    jpeg = adoption_test(example("jpeg_imencode"), suite, policy, sandbox=sandbox)
+    assert jpeg["verdict"]["category"] == "ok"
+    assert set(jpeg["ladder"]) == {clip.name for clip in suite.real_clips()}
+    for curve in jpeg["ladder"].values():
+        assert [p["quality"] for p in curve] == list(DEFAULT_QUALITIES)
+        assert [p["kbps"] for p in curve] == sorted(p["kbps"] for p in curve)
+        assert [p["psnr_y"] for p in curve] == sorted(p["psnr_y"] for p in curve)
+    # The decision quality is the lowest rung meeting the target, measured again on every clip.
+    meeting = [q for q in DEFAULT_QUALITIES if q >= jpeg["quality"]]
+    assert jpeg["summary"]["psnr_y"] >= 35.0 and jpeg["quality"] == meeting[0]
+    assert set(jpeg["clips"]) == {clip.name for clip in suite.clips}
+    # A lossless codec ignores the quality setting: one point per clip, a flat line at its rate; JPEG needs far
+    # fewer bits over the range on every clip, so the lossless one is vetoed against it, and JPEG adopted.
+    lossless = adoption_test(example("zlib_lossless"), suite, policy, sandbox=sandbox)
+    assert all(len({p["psnr_y"] for p in curve}) == 1 for curve in lossless["ladder"].values())
+    assert decide(lossless, jpeg, policy).rule == CLIP_VETO
+    adopted = decide(jpeg, lossless, policy)
+    assert adopted.adopted and adopted.rule == BD_GAIN
 
 
 def test_lossless_codec_needs_no_quality(sandbox):

@@ -46,12 +46,21 @@ GENES: dict[str, tuple] = {
     # laplace: the level planes range-coded with quantised Laplace models (constriction), the rest deflated
     "entropy": ("zlib", "zlib_rle", "bz2", "lzma", "laplace"),
     "level": (1, 3, 6, 9),
+    # Genes added after codecgen-1 (LATER_GENES): at their defaults they leave the rendered text as it was.
+    "mv_code": ("bytes", "laplace"),
+    "interp": ("bilinear", "sixtap"),
+    "side": ("deflate", "range"),
+    "rdoq": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3),
 }
+
+# Genes added after the first generator: a genome that has them at their defaults renders to the same
+# text as before they existed, so that ledgers keep recognising the candidates they already hold.
+LATER_GENES = ("mv_code", "interp", "side", "rdoq")
 
 # Genes whose choices are ordered (mutation steps to a neighbour most of the time).
 ORDERED = {
     "chroma_q", "block", "ramp", "deadzone_intra", "deadzone_inter", "mb", "search", "subpel",
-    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level",
+    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level", "rdoq",
 }
 
 # Pasted into every rendered module's docstring: a change here changes every candidate's source.
@@ -84,6 +93,10 @@ GENE_HELP = {
     "chroma_up": "chroma up-sampling for 4:2:0",
     "entropy": "final entropy coder (zlib_rle: deflate with run-length matches only)",
     "level": "entropy coder level (zlib/bz2 level; lzma preset)",
+    "mv_code": "motion vectors: bytes (deflated), or laplace: median-predicted, range-coded by neighbour context",
+    "interp": "sub-sample interpolation: bilinear, or H.264's 6-tap filter for half samples (quarter: mean of two)",
+    "side": "laplace coder's flags and models: deflated bytes, or range-coded flags and log-linear models",
+    "rdoq": "RD-optimised quantisation: lambda / step^2 for zeroing costly +-1 levels and blocks (0 = off)",
 }
 
 
@@ -91,7 +104,8 @@ GENE_HELP = {
 # these weights (1 where absent) unless the caller passes its own (say, learnt from the ledger).
 PRIOR_WEIGHTS = {
     "prediction": 3.0, "entropy": 2.0, "packing": 1.5, "qmatrix_inter": 1.5, "subpel": 1.5,
-    "deblock": 1.5, "deadzone_inter": 1.5, "skip": 1.5, "search": 1.5,
+    "deblock": 1.5, "deadzone_inter": 1.5, "skip": 1.5, "search": 1.5, "mv_code": 2.0, "rdoq": 2.0,
+    "interp": 1.5, "side": 2.0,
 }
 
 
@@ -127,6 +141,10 @@ class Genome:
     chroma_up: str = "linear"
     entropy: str = "zlib"
     level: int = 6
+    mv_code: str = "bytes"
+    interp: str = "bilinear"
+    side: str = "deflate"
+    rdoq: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -151,6 +169,11 @@ class Genome:
     @property
     def motion(self) -> bool:
         return self.prediction == "motion"
+
+    @property
+    def mv_laplace(self) -> bool:
+        """Motion vectors go to the range coder (which only the laplace entropy coder has)."""
+        return self.motion and self.entropy == "laplace" and self.mv_code == "laplace"
 
     @property
     def scaled(self) -> bool:
@@ -187,15 +210,21 @@ class Genome:
         parts.append(f"DCT{g.block} {g.qmatrix}{inter_matrix}")
         if g.motion:
             precision = {1: "", 2: " half-pel", 4: " quarter-pel"}[g.subpel]
+            if g.subpel > 1 and g.interp == "sixtap":
+                precision += " 6-tap"
             parts.append(f"motion mb{g.mb} +-{g.search}{precision}")
         elif g.prediction == "previous":
             parts.append("previous-frame")
         else:
             parts.append("intra")
         if g.entropy == "laplace":
-            parts.append(f"laplace levels, zlib-{g.level}")
+            coded = " and vectors" if g.mv_laplace else ""
+            side = ", range-coded flags and models" if g.side == "range" else ""
+            parts.append(f"laplace levels{coded}{side}, zlib-{g.level}")
         else:
             parts.append(f"{g.packing} {g.entropy}-{g.level}")
+        if g.rdoq:
+            parts.append(f"RDOQ {g.rdoq}")
         return ", ".join(parts)
 
 
@@ -213,6 +242,12 @@ def active_genes(genome: Genome) -> list[str]:
         if name in ("qmatrix_inter", "deadzone_inter", "decimate", "ipratio", "keyint") and not g.inter:
             continue
         if name in ("mb", "search", "subpel", "mv_lambda", "mv_pred") and not g.motion:
+            continue
+        if name == "side" and g.entropy != "laplace":
+            continue
+        if name == "interp" and not (g.motion and g.subpel > 1):
+            continue
+        if (name == "mv_code" and not (g.motion and g.entropy == "laplace")) or (name == "mv_pred" and g.mv_laplace):
             continue
         if name == "upscale" and not g.scaled:
             continue
@@ -238,6 +273,11 @@ def seed_genomes() -> list[Genome]:
                chroma_q=1.5, deadzone_intra=0.42),
         # Conditional replenishment: residual against the previous decoded frame, skipped blocks.
         Genome(prediction="previous", skip=True, packing="planes", entropy="zlib", level=9),
+        # Motion compensation with everything range-coded: levels, median-predicted vectors, flags and
+        # models (bench/codecgen_vs_jpeg.py's laplace+mv+side; a flat inter matrix, as a 20-iteration run adopted).
+        Genome(prediction="motion", search=16, qmatrix_inter="flat", deadzone_intra=0.2, deadzone_inter=0.33,
+               decimate=2, deblock=1, chroma_q=4.0, dc_pred=True, skip=True, entropy="laplace", level=9,
+               mv_code="laplace", side="range"),
     ]
 
 
@@ -278,7 +318,7 @@ def mutate(genome: Genome, rng: random.Random, n_genes: int | None = None,
 def crossover(a: Genome, b: Genome, rng: random.Random) -> Genome:
     """Uniform crossover; the motion genes travel together, as one block of design."""
     da, db = a.to_dict(), b.to_dict()
-    groups = [("prediction", "mb", "search", "subpel", "mv_lambda", "mv_pred")]
+    groups = [("prediction", "mb", "search", "subpel", "mv_lambda", "mv_pred", "mv_code", "interp")]
     grouped = {n for grp in groups for n in grp}
     out = {}
     for grp in groups:

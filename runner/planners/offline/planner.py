@@ -12,7 +12,7 @@ carries on as if never interrupted.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from domain.ids import sha256_of
 from domain.records import MetricFigures
@@ -33,8 +33,11 @@ from runner.planners.offline.render import genome_from_source, render
 class OfflinePlanner:
     name = "offline"
 
-    def __init__(self, seed: int = 0):
+    def __init__(self, seed: int = 0, warm_start: dict | None = None):
         self.seed = seed
+        # {"lineage": name, "weights": {gene: weight}, ...}: gene weights learned from another lineage's history
+        # (runner/ensemble/warm_start.py), which this lineage's learning starts from; recorded with each proposal.
+        self.warm_start = warm_start
 
     def propose(self, context: PlannerContext) -> Proposal:
         rng = random.Random(f"offline:{self.seed}:{context.iteration}")
@@ -42,15 +45,17 @@ class OfflinePlanner:
         tried = {row["sha256"] for row in context.history} | set(context.sources)
         best_sha = _sha_of_version(context, context.best_version)
         best = None if best_sha is None else genomes.get(best_sha)
-        weights, notes = gene_weights(context.history, genomes, context)
+        weights, notes = gene_weights(context.history, genomes, context,
+                                      start=None if self.warm_start is None else self.warm_start["weights"])
         for _ in range(50):
             child, how = self._vary(best, genomes, context, weights, rng)
             source = render(child)
             if sha256_of(source) not in tried:
                 break
         analysis = _analysis(context, best, weights, notes, how)
+        warm = {"warm_start": self.warm_start} if self.warm_start else {}
         return Proposal(planner=self.name, analysis=analysis, source=source, rationale=how,
-                        details={"genome": child.to_dict()})
+                        details={"genome": child.to_dict(), **warm})
 
     def _vary(self, best: Genome | None, genomes: dict, context: PlannerContext, weights: dict,
               rng: random.Random) -> tuple[Genome, str]:
@@ -59,6 +64,10 @@ class OfflinePlanner:
             choice = seeds[context.iteration % len(seeds)]
             if context.iteration >= len(seeds):
                 choice = mutate(choice, rng, weights=weights)
+            return choice, f"a {choice.summary()} codec from the offline planner's families"
+        if context.iteration < len(seeds) and seeds[context.iteration] != best:
+            # every family is tried once against the best before mutation takes over (the best may be an early one)
+            choice = seeds[context.iteration]
             return choice, f"a {choice.summary()} codec from the offline planner's families"
         roll = rng.random()
         runners_up = _runners_up(context, genomes, best)
@@ -80,10 +89,11 @@ class OfflinePlanner:
         return child, f"mutation of v{context.best_version}: {_changes(best, child)}"
 
 
-def gene_weights(history: Sequence[HistoryRow], genomes: dict, context: PlannerContext) -> tuple[dict, list[str]]:
+def gene_weights(history: Sequence[HistoryRow], genomes: dict, context: PlannerContext,
+                 start: Mapping[str, float] | None = None) -> tuple[dict, list[str]]:
     """Per gene, how much changing it has helped: 1 to start, more for each gain, less for losses."""
     by_version = {version: sha for sha, version in _versions(context).items()}
-    score = dict(PRIOR_WEIGHTS)
+    score = dict(PRIOR_WEIGHTS) | dict(start or {})
     notes = []
     for row in history:
         child = genomes.get(row["sha256"])

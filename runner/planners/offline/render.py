@@ -18,7 +18,11 @@ templates/ with the genome's constants and tables:
   +-1 levels, and an in-loop deblocking filter;
 - entropy coding with zlib (raw deflate, or its run-length strategy), lzma (raw LZMA2) or bz2;
   or ("laplace") the level planes range-coded by constriction with quantised Laplace models (a
-  mean |level| per coefficient position and a gain per context, both sent) and the rest deflated.
+  mean |level| per coefficient position and a gain per context, both sent) and the rest deflated;
+- genes added since (``LATER_GENES``, written into a module only away from their defaults, so older
+  genomes render to the very same text): median-predicted motion vectors range-coded by neighbour
+  context (mv_code), the coded-block flags and model parameters range-coded too (side), H.264's
+  6-tap sub-sample filter (interp) and RD-optimised quantisation (rdoq).
 
 Every genome renders to working source (tests/runner/test_codecgen.py checks hundreds). The
 text must stay the same for the same genome: ledgers know candidates by the sha256 of their
@@ -30,7 +34,7 @@ from __future__ import annotations
 
 import ast
 
-from runner.planners.offline.genome import GENE_HELP, GENES, Genome, active_genes
+from runner.planners.offline.genome import GENE_HELP, GENES, LATER_GENES, Genome, active_genes
 from runner.planners.offline.tables import (
     DEBLOCK_STRENGTH,
     IDCT_SHIFT,
@@ -44,12 +48,20 @@ from runner.planners.offline.templates.bitstream import (
     BYTES_CODE,
     ENTROPY_CODERS,
     LAPLACE_PACKING_CODE,
+    LAPLACE_RANGE_PACKING_CODE,
     PACKING_CODE,
+    SIDE_CODE,
 )
 from runner.planners.offline.templates.colour import colour_code
 from runner.planners.offline.templates.frame import CONFIG_CODE, frame_code
-from runner.planners.offline.templates.motion import MOTION_CODE
-from runner.planners.offline.templates.transform import DEBLOCK_CODE, TRANSFORM_CODE
+from runner.planners.offline.templates.motion import (
+    MOTION_SEARCH_CODE,
+    MV_BYTES_CODE,
+    MV_LAPLACE_CODE,
+    SUBPEL_BILINEAR_CODE,
+    SUBPEL_SIXTAP_CODE,
+)
+from runner.planners.offline.templates.transform import DEBLOCK_CODE, RDOQ_CODE, TRANSFORM_CODE
 
 GENERATOR_VERSION = "codecgen-1"
 
@@ -72,10 +84,19 @@ def render(genome: Genome) -> str:
     ]
     if g.deblock:
         out.append(DEBLOCK_CODE)
+    if g.rdoq:
+        out.append(RDOQ_CODE)
     out.append(colour_code(g))
-    out.append(LAPLACE_PACKING_CODE if g.entropy == "laplace" else PACKING_CODE[g.packing])
+    if g.entropy == "laplace" and (g.mv_laplace or g.side == "range"):
+        out.append(SIDE_CODE[g.side])
+    if g.entropy == "laplace":
+        out.append(LAPLACE_RANGE_PACKING_CODE if g.side == "range" else LAPLACE_PACKING_CODE)
+    else:
+        out.append(PACKING_CODE[g.packing])
     if g.motion:
-        out.append(MOTION_CODE)
+        sixtap = g.interp == "sixtap" and g.subpel > 1
+        out += [SUBPEL_SIXTAP_CODE if sixtap else SUBPEL_BILINEAR_CODE, MOTION_SEARCH_CODE,
+                MV_LAPLACE_CODE if g.mv_laplace else MV_BYTES_CODE]
     out.append(frame_code(g))
     return "".join(out).rstrip() + "\n"
 
@@ -96,11 +117,18 @@ def genome_from_source(source: str) -> Genome | None:
     return None
 
 
+def _shown_genes(genome: Genome) -> list[str]:
+    """The genes written into the module: a later gene only away from its default (so older genomes
+    render exactly as they did before it existed)."""
+    defaults = Genome().to_dict()
+    return [name for name in GENES if name not in LATER_GENES or getattr(genome, name) != defaults[name]]
+
+
 def _docstring(genome: Genome) -> str:
     title = f"Offline-planner codec: {genome.summary()}."
     lines = [title, "", f"Written by codec-ledger's offline planner ({GENERATOR_VERSION}) from these genes:"]
     active = set(active_genes(genome))
-    for name in GENES:
+    for name in _shown_genes(genome):
         value = getattr(genome, name)
         mark = "" if name in active else "  (inactive)"
         lines.append(f"  {name:15s}= {value!s:8s} {GENE_HELP[name]}{mark}")
@@ -121,7 +149,8 @@ def _imports(g: Genome, entropy_module: str) -> str:
 
 def _genes_literal(g: Genome) -> str:
     """The ``GENES = {...}`` assignment that genome_from_source reads back."""
-    items = [f"{k!r}: {v!r}" for k, v in sorted(g.to_dict().items())]
+    shown = set(_shown_genes(g))
+    items = [f"{k!r}: {v!r}" for k, v in sorted(g.to_dict().items()) if k in shown]
     rows = [", ".join(items[i:i + 5]) for i in range(0, len(items), 5)]
     return "GENES = {\n" + "".join(f"    {row},\n" for row in rows) + "}\n\n"
 
@@ -145,6 +174,8 @@ def _constants(g: Genome) -> str:
         f"KEYINT = {g.keyint if g.inter else 1}",
         f"LEVEL = {level}",
     ]
+    if g.rdoq:
+        consts.append(f"RDOQ_LAMBDA = {g.rdoq!r}  # lambda of the RD-optimised quantisation, per step^2")
     if g.entropy == "lzma":
         consts.append(f"MATCH_FINDER = lzma.{LZMA_PRESETS[g.level][1]}")
     if g.deblock:

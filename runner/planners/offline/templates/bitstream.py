@@ -323,3 +323,156 @@ LAPLACE_PACKING_CODE = 'def _pack(levels, intra, columns, sections, encoder):\n'
             z[:, j] = decoder.decode(model, np.zeros(k), scales)
             before += np.abs(z[:, j])
 ''' + _UNPACK_TAIL
+
+# Where the laplace coder's few bytes of side information go (flag probabilities, model codes,
+# plane and vector headers), per side gene: to the deflated byte sections, or into the range coder
+# (eight bits a byte, without the sections' length prefixes).
+SIDE_CODE: dict[str, str] = {
+    "deflate": '''\
+def _put_side(data, sections, encoder):
+    sections.append(data)
+
+
+def _get_side(sections, decoder, size):
+    return next(sections)
+
+
+''',
+    "range": '''\
+BYTE_MODEL = constriction.stream.model.Uniform(256)
+
+
+def _put_side(data, sections, encoder):
+    encoder.encode(np.frombuffer(data, dtype=np.uint8).astype(np.int32), BYTE_MODEL)
+
+
+def _get_side(sections, decoder, size):
+    return decoder.decode(BYTE_MODEL, size).astype(np.uint8).tobytes()
+
+
+''',
+}
+
+# The "laplace" coder's packing with side "range": the coded-block flags range-coded with Bernoulli
+# models by how many of the three blocks above are coded, and the level models as lines in log2
+# units (a position's mean |level| by its frequency u + v; a context's gain by its index): five
+# bytes a plane instead of one per position and sixteen gains. Decoder-side cost: one range-coder
+# call per block row for the flags, the rest as the plain laplace packing.
+LAPLACE_RANGE_PACKING_CODE = '''\
+DISTANCE = (SCAN // BLOCK + SCAN % BLOCK).astype(np.float64)  # u + v of each scan position
+FLAG_CONTEXTS = 5  # 0..3 coded blocks above, or the first row
+
+
+def _fit_line(x, y, weight):
+    """Encoder only: the weighted least-squares line y = a + b x."""
+    total = float(weight.sum())
+    if total <= 0:
+        return 0.0, 0.0
+    mx, my = float((weight * x).sum()) / total, float((weight * y).sum()) / total
+    spread = float((weight * (x - mx) ** 2).sum())
+    b = float((weight * (x - mx) * (y - my)).sum()) / spread if spread > 0 else 0.0
+    return my - b * mx, b
+
+
+def _line_codes(a, b):
+    """A line in log2 units as two bytes: 16 a + 128 and 32 b + 128, clipped."""
+    return np.clip(np.round(np.array([16.0 * a + 128.0, 32.0 * b + 128.0])), 0, 255).astype(np.uint8)
+
+
+def _line_of(codes, x):
+    a, b = (float(codes[0]) - 128.0) / 16.0, (float(codes[1]) - 128.0) / 32.0
+    return np.exp2(a + b * x)
+
+
+def _flag_context(above):
+    """Per block of a row: how many of the three blocks above it are coded."""
+    near = above.astype(np.int64)
+    near[1:] += above[:-1]
+    near[:-1] += above[1:]
+    return near
+
+
+def _put_flags(coded, columns, sections, encoder):
+    grid = coded.reshape(-1, columns)
+    contexts = np.full(grid.shape, FLAG_CONTEXTS - 1, dtype=np.int64)
+    for r in range(1, len(grid)):
+        contexts[r] = _flag_context(grid[r - 1])
+    ones = np.bincount(contexts.ravel(), grid.ravel().astype(np.float64), minlength=FLAG_CONTEXTS)
+    counts = np.bincount(contexts.ravel(), minlength=FLAG_CONTEXTS)
+    codes = np.clip(np.round(256.0 * (ones + 0.5) / (counts + 1.0)), 1, 255).astype(np.uint8)
+    _put_side(codes.tobytes(), sections, encoder)
+    model, p = constriction.stream.model.Bernoulli(perfect=False), codes / 256.0
+    for r in range(len(grid)):
+        encoder.encode(grid[r].astype(np.int32), model, p[contexts[r]])
+
+
+def _get_flags(sections, count, columns, decoder):
+    p = np.frombuffer(_get_side(sections, decoder, FLAG_CONTEXTS), dtype=np.uint8) / 256.0
+    model = constriction.stream.model.Bernoulli(perfect=False)
+    grid = np.zeros((count // columns, columns), dtype=bool)
+    for r in range(len(grid)):
+        context = _flag_context(grid[r - 1]) if r else np.full(columns, FLAG_CONTEXTS - 1, dtype=np.int64)
+        grid[r] = decoder.decode(model, p[context]) != 0
+    return grid.ravel()
+
+
+def _models_of(codes, planes):
+    """Each position's mean |level| and each context's gain, from the five model bytes."""
+    position_means = np.concatenate([_mean_of(codes[:1]), _line_of(codes[1:3], DISTANCE[1:planes])])
+    return position_means, _line_of(codes[3:5], np.arange(LAPLACE_CONTEXTS, dtype=np.float64))
+
+
+def _pack(levels, intra, columns, sections, encoder):
+    """Levels of one plane (blocks x BLOCK x BLOCK) -> the range coder (and a few bytes of sections)."""
+    z = levels.reshape(len(levels), -1)[:, SCAN]
+    if DC_PRED and intra:
+        z[:, 0] = _dpcm(z[:, 0], columns)
+    coded = np.any(z != 0, axis=1) if SKIP else np.ones(len(z), dtype=bool)
+    used = np.flatnonzero(np.any(z != 0, axis=0))
+    planes = int(used[-1]) + 1 if len(used) else 0
+    limit = int(np.abs(z).max(initial=0))
+    _put_side(struct.pack("<HH", planes, limit), sections, encoder)
+    if not planes:
+        return
+    if SKIP:
+        _put_flags(coded, columns, sections, encoder)
+        z = z[coded]
+    magnitude = np.abs(z[:, :planes]).astype(np.float64)
+    rows = np.flatnonzero(coded)
+    activities, before = [], np.zeros(len(z))
+    for j in range(planes):
+        activities.append(_activity(before, rows, len(levels), columns))
+        before += magnitude[:, j]
+    means = magnitude.mean(axis=0)
+    a, b = _fit_line(DISTANCE[1:planes], np.log2(means[1:] + 1.0 / 64), np.ones(planes - 1))
+    position_line = _line_codes(a, b)
+    position_means = np.concatenate([_mean_of(_mean_code(means[:1])), _line_of(position_line, DISTANCE[1:planes])])
+    contexts = _contexts(np.array(activities[1:]).T).ravel()
+    ratios = (magnitude[:, 1:] / np.maximum(position_means[1:], LAPLACE_MIN_MEAN)).ravel()
+    counts = np.bincount(contexts, minlength=LAPLACE_CONTEXTS)
+    gains = np.bincount(contexts, ratios, minlength=LAPLACE_CONTEXTS) / np.maximum(counts, 1)
+    a, b = _fit_line(np.arange(LAPLACE_CONTEXTS, dtype=np.float64), np.log2(gains + 1.0 / 64), counts)
+    codes = np.concatenate([_mean_code(means[:1]), position_line, _line_codes(a, b)])
+    _put_side(codes.tobytes(), sections, encoder)
+    position_means, gains = _models_of(codes, planes)
+    model = constriction.stream.model.QuantizedLaplace(-limit, limit)
+    for j in range(planes):
+        scales = _laplace_scales(j, position_means, gains, activities[j])
+        encoder.encode(z[:, j].astype(np.int32), model, np.zeros(len(z)), scales)
+
+
+def _unpack(sections, count, intra, columns, decoder):
+    """The inverse of _pack: the range coder (and the sections) -> levels (blocks x BLOCK x BLOCK)."""
+    planes, limit = struct.unpack("<HH", _get_side(sections, decoder, 4))
+    coded = _get_flags(sections, count, columns, decoder) if SKIP and planes else np.ones(count, dtype=bool)
+    k = int(coded.sum())
+    z = np.zeros((k, BLOCK * BLOCK), dtype=np.int64)
+    if planes:
+        position_means, gains = _models_of(np.frombuffer(_get_side(sections, decoder, 5), dtype=np.uint8), planes)
+        model = constriction.stream.model.QuantizedLaplace(-limit, limit)
+        rows, before = np.flatnonzero(coded), np.zeros(k)
+        for j in range(planes):
+            scales = _laplace_scales(j, position_means, gains, _activity(before, rows, count, columns))
+            z[:, j] = decoder.decode(model, np.zeros(k), scales)
+            before += np.abs(z[:, j])
+''' + _UNPACK_TAIL

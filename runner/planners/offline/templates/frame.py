@@ -4,7 +4,8 @@
 writes compress_video_frame and decompress_video_frame, which call the other blocks' helpers
 (planes, prediction, transform, packing, entropy coder) in the order that genome needs. With the
 "laplace" entropy coder a frame is the deflated byte sections, length-prefixed, then the range
-coder's words that hold the levels.
+coder's words that hold the levels; with side "range" and no vectors left in byte sections, the
+words alone.
 """
 
 from __future__ import annotations
@@ -35,6 +36,9 @@ def frame_code(g: Genome) -> str:
     def coder_arg(name: str) -> str:
         return f", {name}" if laplace else ""
 
+    def mv_arg(name: str) -> str:
+        return f", {name}" if g.mv_laplace else ""
+
     reconstruct = "_reconstruct(levels, m, pred, h, w)"
     recon_line = f"        recon.append({f'_deblock({reconstruct}, m)' if g.deblock else reconstruct})"
     enc = [
@@ -58,7 +62,11 @@ def frame_code(g: Genome) -> str:
             '    if not intra:',
             '        lam = MV_LAMBDA * float(_qmatrix(quality, False, False)[0, 0]) / 16.0',
             '        vy, vx, luma_phases = _search(planes[0], STATE["ref"][0], lam)',
-            '        _put_vectors(vy, vx, sections)',
+        ]
+        if g.mv_laplace:
+            enc.append('        vy, vx = _favour_predicted(planes[0], luma_phases, vy, vx, lam)')
+        enc += [
+            f'        _put_vectors(vy, vx, sections{mv_arg("encoder")})',
             '        preds = _motion_predictions(STATE["ref"], vy, vx, luma_phases)',
         ]
     elif g.inter:
@@ -69,11 +77,19 @@ def frame_code(g: Genome) -> str:
         '        h, w = plane.shape',
         '        m = _qmatrix(quality, chroma, intra)',
         '        base = 128.0 if pred is None else pred',
-        '        levels = _quantise(_fdct(plane - base), m, DEADZONE_INTRA if intra else DEADZONE_INTER)',
     ]
+    quantise = '_quantise({}, m, DEADZONE_INTRA if intra else DEADZONE_INTER)'
+    if g.rdoq:
+        enc += ['        coef = _fdct(plane - base)', f'        levels = _rdoq({quantise.format("coef")}, coef, m)']
+    else:
+        enc.append(f'        levels = {quantise.format("_fdct(plane - base)")}')
     if g.inter:
         enc += ['        if not intra and DECIMATE:', '            levels = _decimate(levels)']
-    if laplace:  # the deflated sections, length-prefixed, then the range coder's words
+    # with side "range" and no vectors in byte sections, nothing is left for them: the words alone follow
+    words_only = laplace and g.side == "range" and (g.mv_laplace or not g.motion)
+    if words_only:
+        payload = 'encoder.get_compressed().tobytes()'
+    elif laplace:  # the deflated sections, length-prefixed, then the range coder's words
         payload = '_join([_squeeze(_join(sections))]) + encoder.get_compressed().tobytes()'
     else:
         payload = '_squeeze(_join(sections))'
@@ -92,7 +108,12 @@ def frame_code(g: Genome) -> str:
         '    geometry = _geometry(config)',
         '    shapes = _plane_shapes(geometry)',
     ]
-    if laplace:
+    if words_only:
+        dec += [
+            '    sections = iter(())  # every section went to the range coder',
+            '    decoder = constriction.stream.queue.RangeDecoder(np.frombuffer(data[2:], dtype=np.uint32).copy())',
+        ]
+    elif laplace:
         dec += [
             '    (size,) = struct.unpack_from("<I", data, 2)',
             '    sections = iter(_split(_unsqueeze(data[6:6 + size])))',
@@ -112,7 +133,7 @@ def frame_code(g: Genome) -> str:
         if g.motion:
             dec += [
                 '        h, w = shapes[0]',
-                '        vy, vx = _get_vectors(sections, (h // MB, w // MB))',
+                f'        vy, vx = _get_vectors(sections, (h // MB, w // MB){mv_arg("decoder")})',
                 '        preds = _motion_predictions(ref, vy, vx)',
             ]
         else:

@@ -98,3 +98,26 @@ def _deblock(plane, m):
 
 
 '''
+
+
+# Only in candidates whose rdoq gene is on. Encoder only: the decoder does nothing more.
+RDOQ_CODE = '''\
+def _rdoq(levels, coef, m):
+    """Zero the +-1 levels, then whole blocks, whose rate costs more than the distortion they save
+    (D + RDOQ_LAMBDA * step^2 * R, the rate of a level estimated from how often its position is
+    non-zero in this plane)."""
+    step = m / 16.0
+    lam = RDOQ_LAMBDA * float(step.min()) ** 2
+    c = np.abs(coef)
+    p = np.clip((levels != 0).mean(axis=0), 1.0 / (len(levels) + 1), 0.5)
+    bits = np.log2((1.0 - p) / p) + 2.0  # a +-1 level instead of a zero: significance, sign, size
+    drop = (np.abs(levels) == 1) & (step * (2.0 * c - step) < lam * bits)
+    levels = np.where(drop, 0, levels)
+    a = np.abs(levels)
+    saved = np.where(a > 0, c * c - (c - a * step) ** 2, 0.0).reshape(len(levels), -1).sum(axis=1)
+    cost = np.where(a > 0, bits + 2.0 * np.log2(np.maximum(a, 1)), 0.0).reshape(len(levels), -1).sum(axis=1)
+    levels[saved < lam * (cost + 2.0)] = 0  # the block's own flag or end costs a little too
+    return levels
+
+
+'''
