@@ -331,6 +331,16 @@ def _decide_bd_rate(candidate_test: TestRecord, incumbent_test: TestRecord | Non
                     bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
 
 
+def mean_bd_rate(candidate: TestRecord, incumbent: TestRecord) -> float | None:
+    """The mean BD-rate (percent) of a candidate's RD curves against an incumbent's over the real clips, from
+    tests or recorded decisions alike; None where the two cannot be compared on every clip."""
+    mine, theirs = _curves(candidate), _curves(incumbent)
+    if not mine or not theirs or any(clip not in mine for clip in theirs):
+        return None
+    rates = [compare(_pairs(mine[clip]), _pairs(theirs[clip])).bd_rate_pct for clip in sorted(theirs)]
+    return None if any(rate is None for rate in rates) else sum(rate or 0.0 for rate in rates) / len(rates)
+
+
 def _pairs(points: list[LadderPoint]) -> list[tuple[float | None, float | None]]:
     return [(p.get("kbps"), p.get("psnr_y") if p.get("success") else None) for p in points]
 

@@ -43,6 +43,15 @@ class AnalysisBrief(TypedDict):
     tokens_in: int
     tokens_out: int
     cost_usd: float
+    shown: dict  # what the planner showed and chose: parent, inspirations, edits, model arm (empty for older ones)
+
+
+def analysis_brief(analysis: Analysis) -> AnalysisBrief:
+    details = analysis.details or {}
+    return AnalysisBrief(id=str(analysis.id), planner=analysis.planner, model=analysis.model, text=analysis.text,
+                         tokens_in=analysis.tokens_in, tokens_out=analysis.tokens_out, cost_usd=analysis.cost_usd,
+                         shown={key: details[key] for key in ("parent", "inspirations", "mode", "edits", "arm")
+                                if key in details})
 
 
 class VersionExplanation(TypedDict):
@@ -159,17 +168,7 @@ class LedgerQueries(Application[UUID]):
             model=candidate.model,
             rationale=candidate.rationale,
             parent_version=candidate.parent_version,
-            analysis=None
-            if analysis is None
-            else AnalysisBrief(
-                id=str(analysis.id),
-                planner=analysis.planner,
-                model=analysis.model,
-                text=analysis.text,
-                tokens_in=analysis.tokens_in,
-                tokens_out=analysis.tokens_out,
-                cost_usd=analysis.cost_usd,
-            ),
+            analysis=None if analysis is None else analysis_brief(analysis),
             candidate_metrics=decision.get("candidate_metrics"),
             incumbent_version=decision.get("against"),
             incumbent_metrics=decision.get("incumbent_metrics"),

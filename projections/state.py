@@ -12,6 +12,7 @@ from projections.asof import position_of_version, upto
 from projections.cost import cost
 from projections.current_best import BestVersion, best_changes, current_best, versions
 from projections.history import history
+from projections.value import value_for_money
 from projections.view import LedgerView
 
 
@@ -46,6 +47,7 @@ def status(view: LedgerView, lineage: str, position: int | None = None, *, sourc
         **{name: rate[name] for name in OUTCOMES},  # adopted, declined, rejected, failed, timeout, oom, violation
         "per_planner": rate["per_planner"],
         "cost": cost(view, lineage, position),
+        "value": value_for_money(view, lineage, position),  # dollars per adopted version and per percent saved
         "best": best,
         "suite": json.loads(started["suite"]),
         "policy": json.loads(started["policy"]),

@@ -1,14 +1,17 @@
 """What planners' money bought: dollars per adopted version and per percent of bitrate saved, per planner.
 
-A version's saving is the bitrate it saved against the incumbent it was judged against, each at its
-own matched quality (the decision records both); the savings of one planner's versions are summed.
+A version's saving is the bitrate it saved against the incumbent it was judged against: minus the mean BD-rate
+of their recorded RD curves (the bd-rate policy), or the rates at each one's matched quality (matched-quality);
+the savings of one planner's versions are summed.
 """
 
 from __future__ import annotations
 
 import json
-from typing import TypedDict
+from typing import TypedDict, cast
 
+from domain.policy import mean_bd_rate
+from domain.records import ComparableMetrics
 from projections.asof import upto
 from projections.cost import cost
 from projections.view import LedgerView
@@ -44,11 +47,21 @@ def value_for_money(view: LedgerView, lineage: str, position: int | None = None)
 
 
 def _saved(metrics: str | None, incumbent: str | None) -> float:
-    """Percent of bitrate saved against the incumbent; 0 where either has no rate (the seed has no incumbent)."""
-    def kbps(text: str | None) -> float | None:
-        value = ((json.loads(text) if text else None) or {}).get("summary") or {}
-        rate = value.get("kbps")
-        return float(rate) if isinstance(rate, (int, float)) and rate > 0 else None
+    """Percent of bitrate saved against the incumbent: minus the mean BD-rate where both recorded RD curves (the
+    bd-rate policy), else by the rates at matched quality; 0 where either has no rate (the seed has no incumbent)."""
+    mine, theirs = _loaded(metrics), _loaded(incumbent)
+    bd_rate = mean_bd_rate(mine, theirs)
+    if bd_rate is not None:
+        return -bd_rate
+    mine_kbps, their_kbps = _kbps(mine), _kbps(theirs)
+    return 100.0 * (1.0 - mine_kbps / their_kbps) if mine_kbps is not None and their_kbps is not None else 0.0
 
-    mine, theirs = kbps(metrics), kbps(incumbent)
-    return 100.0 * (1.0 - mine / theirs) if mine is not None and theirs is not None else 0.0
+
+def _loaded(text: str | None) -> ComparableMetrics:
+    return cast(ComparableMetrics, (json.loads(text) if text else None) or {})
+
+
+def _kbps(metrics: ComparableMetrics) -> float | None:
+    summary = metrics.get("summary")
+    rate = summary.get("kbps") if summary else None
+    return float(rate) if isinstance(rate, (int, float)) and rate > 0 else None

@@ -273,12 +273,16 @@ def _planner_section(data: dict) -> str:
 
 def _cost_section(data: dict) -> str:
     cost = data.get("cost") or {}
+    value = data.get("value") or {}
     rows = [
         f'<tr><td>{_e(p)}</td><td class="num">{_e(c.get("analyses"))}</td><td class="num">{_e(c.get("tokens_in"))}</td>'
-        f'<td class="num">{_e(c.get("tokens_out"))}</td><td class="num">${c.get("cost_usd", 0.0):.4f}</td></tr>'
+        f'<td class="num">{_e(c.get("tokens_out"))}</td><td class="num">${c.get("cost_usd", 0.0):.4f}</td>'
+        f'<td class="num">{_usd(value.get(p, {}).get("usd_per_adoption"))}</td>'
+        f'<td class="num">{_usd(value.get(p, {}).get("usd_per_percent_saved"))}</td></tr>'
         for p, c in (cost.get("per_planner") or {}).items()
     ]
-    table = _table("costs", ("planner", "analyses", "tokens in", "tokens out", "cost"), rows)
+    table = _table("costs", ("planner", "analyses", "tokens in", "tokens out", "cost", "per adopted version",
+                             "per percent saved"), rows)
     return _section("cost-section", "Tokens and cost over time",
                     "Cumulative tokens and dollars of the planners' analyses, in ledger order "
                     "(the offline planner spends none).",
@@ -286,6 +290,10 @@ def _cost_section(data: dict) -> str:
                          f"No tokens spent: {cost.get('analyses', 0)} analyses, "
                          "none of them by a planner that calls a model.")
                     + table)
+
+
+def _usd(amount: float | None) -> str:
+    return "-" if amount is None else f"${amount:.4f}"
 
 
 def _versions_section(data: dict) -> str:

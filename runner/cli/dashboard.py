@@ -177,6 +177,15 @@ def _print_dashboard(lineage: str, data: dict, recent: list[RecentEvent], compar
             f"· {cost['analyses']} analyses")
     per = [f"{escape(p)} ${c['cost_usd']:.4f}" for p, c in cost["per_planner"].items()]
     console.print(line + (f" ({', '.join(per)})" if per else ""), highlight=False)
+    for planner, value in data["value"].items():
+        if value["cost_usd"] > 0:
+            console.print(f"{escape(planner)}: {value['adopted']} versions adopted, "
+                          f"{_dollars(value['usd_per_adoption'])} per version, "
+                          f"{_dollars(value['usd_per_percent_saved'])} per percent of bitrate saved", highlight=False)
+
+
+def _dollars(amount: float | None) -> str:
+    return "-" if amount is None else f"${amount:.4f}"
 
 
 def _print_validation(rows: list[ValidationRow]) -> None:

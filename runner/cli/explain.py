@@ -11,7 +11,7 @@ from typing import Any, TypedDict
 
 from domain.records import ComparableMetrics, PolicyRecord, VerdictRecord
 from ledger.application import CodecLedger
-from ledger.queries import AnalysisBrief
+from ledger.queries import AnalysisBrief, analysis_brief
 from runner.cli.named import Named
 
 
@@ -54,9 +54,7 @@ def candidate_explanation(app: CodecLedger, lineage: str, named: Named) -> Candi
         model=candidate.model,
         rationale=candidate.rationale,
         parent_version=candidate.parent_version,
-        analysis=None if analysis is None else AnalysisBrief(
-            id=str(analysis.id), planner=analysis.planner, model=analysis.model, text=analysis.text,
-            tokens_in=analysis.tokens_in, tokens_out=analysis.tokens_out, cost_usd=analysis.cost_usd),
+        analysis=None if analysis is None else analysis_brief(analysis),
         outcome=named.outcome,
         status=candidate.status,
         reasons=list(getattr(candidate, "reasons", []) or []),

@@ -81,6 +81,13 @@ def why(
             a = data["analysis"]
             say(f"  analysis ({a['planner']}, {a['model']}, {a['tokens_in']}+{a['tokens_out']} tokens, "
                 f"${a['cost_usd']:.4f}): {a['text'][:500]}")
+            shown = a.get("shown") or {}
+            if shown.get("parent"):
+                parent = shown["parent"]
+                say(f"  parent shown: version {parent.get('version')} ({str(parent.get('sha256'))[:8]})"
+                    + (f", {shown['mode']}" if shown.get("mode") else ""))
+            for inspiration in shown.get("inspirations") or []:
+                say(f"  inspiration shown: {str(inspiration.get('sha256'))[:8]} ({inspiration.get('why')})")
         say(f"  candidate {data['candidate_id']} by {data['planner']}, sha256 {data['candidate_sha256']}")
         if data["rationale"]:
             say(f"  rationale: {data['rationale']}")

@@ -21,6 +21,7 @@ from runner.evaluation.clips import bikes_path
 from runner.evolution.lineage_setup import PolicyOptions, open_lineage
 from runner.evolution.loop import Evolution
 from runner.planners.claude import ClaudePlanner
+from tests.runner.cli_support import as_json, invoke
 
 pytestmark = pytest.mark.slow
 
@@ -183,6 +184,13 @@ def test_a_claude_run_end_to_end_against_a_local_fake_of_the_messages_api(tmp_pa
         assert [bool(event["details"].get("duplicate_of")) for event in analyses] == [False, True, True, False]
         edited = [event for event in analyses if event["details"].get("mode") == "edits"]
         assert edited[0]["details"]["parent"]["sha256"] == session.app.show("default", 1)["sha256"]
+    # `why` names what the model was shown; `status` prices the adoptions.
+    why = as_json("why", "1", "--ledger", db)
+    assert why["analysis"]["shown"]["parent"]["version"] == 0
+    assert "parent shown: version 0" in invoke("why", "1", "--ledger", db).stdout
+    value = as_json("status", "--no-references", "--ledger", db)["value"]["claude"]
+    assert value["adopted"] >= 1 and value["cost_usd"] > 0 and value["usd_per_adoption"] is not None
+    assert "per version" in invoke("status", "--no-references", "--ledger", db).stdout
     assert estimate.returncode == 0, estimate.stderr
     figures = json.loads(estimate.stdout)
     assert figures["estimate"] and figures["proposals"] == 50 and 0 < figures["typical_usd"] < figures["worst_usd"]
