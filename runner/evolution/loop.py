@@ -194,6 +194,7 @@ class Evolution:
     def context(self) -> PlannerContext:
         from projections.cost import cost
         from projections.current_best import current_best, versions
+        from projections.pareto import pareto_front
 
         self.session.refresh()
         view = self.session.view
@@ -217,7 +218,8 @@ class Evolution:
             lineage=self.lineage, iteration=cost(view, self.lineage)["analyses"],
             best_version=best["version"], best_source=best["source"], best_metrics=best["metrics"],
             policy=self.policy, history=history, recent_failures=failures[-10:], sources=sources,
-            feedback=feedback, analyses=self._read_analyses(), best_sha256=best["sha256"])
+            feedback=feedback, analyses=self._read_analyses(), best_sha256=best["sha256"],
+            front=[member["sha256"] for member in pareto_front(view, self.lineage)])
 
     def _read_analyses(self) -> list[AnalysisRecord]:
         """The lineage's planner calls, oldest first, read from the log once each."""

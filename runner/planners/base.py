@@ -74,6 +74,7 @@ class PlannerContext:
     feedback: dict[str, CandidateFeedback] = field(default_factory=dict)  # sha256 -> each version's and decided one's
     analyses: list[AnalysisRecord] = field(default_factory=list)  # every planner call of the lineage, oldest first
     best_sha256: str = ""  # the current best's source hash
+    front: list[str] = field(default_factory=list)  # sha256 of the Pareto front's members, best rate first
 
 
 @dataclass(frozen=True)

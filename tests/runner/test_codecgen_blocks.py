@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
+from domain.ids import sha256_of
 from domain.policy import Policy
 from runner.evaluation.clips import bikes_clip
 from runner.planners.base import PlannerContext
@@ -191,3 +192,20 @@ def test_the_offline_planner_starts_the_range_coded_motion_family():
         proposed.append(Genome.from_dict(proposal.details["genome"]))
         assert proposal.source == render(proposed[-1])
     assert any(g.mv_laplace and g.side == "range" for g in proposed)
+
+
+def test_the_offline_planner_draws_runners_up_from_the_pareto_front():
+    best, member = seed_genomes()[0], MOTION_LAPLACE
+    best_source, member_source = render(best), render(member)
+    sources = {sha256_of(best_source): best_source, sha256_of(member_source): member_source}
+
+    def hows(front: list[str]) -> list[str]:
+        context = PlannerContext(lineage="default", iteration=len(seed_genomes()) + 1, best_version=1,
+                                 best_source=best_source, best_metrics=None, policy=Policy(), sources=sources,
+                                 best_sha256=sha256_of(best_source), front=front)
+        return [OfflinePlanner(seed=seed).propose(context).rationale for seed in range(40)]
+
+    with_front = hows([sha256_of(member_source)])
+    assert any(how.startswith(f"mutation of a runner-up ({member.summary()})") or
+               how.startswith("crossover of v1 with a runner-up") for how in with_front)
+    assert not any("runner-up" in how for how in hows([]))  # no history and no front: nobody else to draw on

@@ -18,7 +18,7 @@ RECENT = 20  # near misses are looked for among this many most recent candidates
 
 class Inspiration(TypedDict):
     sha256: str
-    why: str  # why it was chosen: "best on clip 'x'", "fastest decoder", "near miss", "different structure"
+    why: str  # "best on clip 'x'", "on the Pareto front", "fastest decoder", "near miss", "different structure"
 
 
 def choose(context: PlannerContext, limit: int = DEFAULT_INSPIRATIONS) -> list[Inspiration]:
@@ -30,10 +30,16 @@ def choose(context: PlannerContext, limit: int = DEFAULT_INSPIRATIONS) -> list[I
         if entry is not None and len(chosen) < limit and entry["sha256"] not in {c["sha256"] for c in chosen}:
             chosen.append(Inspiration(sha256=entry["sha256"], why=why))
 
-    # The best on one clip that the parent is not best on, then the fastest decoder and encoder.
+    # The lowest rate on a clip among the others (one slot, however many clips the suite has), a
+    # member of the Pareto front (best rate first), then the fastest decoder.
     clips = sorted({name for entry in ran for name in entry["clips"]})
     for clip in clips:
-        add(_lowest(ran, lambda entry, clip=clip: entry["clips"].get(clip, {}).get("kbps")), f"best on clip {clip!r}")
+        if not chosen:
+            add(_lowest(ran, lambda entry, clip=clip: entry["clips"].get(clip, {}).get("kbps")),
+                f"best on clip {clip!r}")
+    by_sha = {entry["sha256"]: entry for entry in ran}
+    add(next((by_sha[sha] for sha in context.front if sha in by_sha and sha not in {c["sha256"] for c in chosen}),
+             None), "on the Pareto front")
     add(_lowest(ran, lambda entry: -(entry["decode_fps"] or 0.0) or None), "fastest decoder")
     # Near misses: recent declined candidates that came closest to the incumbent's bitrate.
     recent = [f for f in ran[-RECENT:] if f["version"] is None and f["saved_percent"] is not None]

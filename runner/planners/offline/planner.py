@@ -70,7 +70,9 @@ class OfflinePlanner:
             choice = seeds[context.iteration]
             return choice, f"a {choice.summary()} codec from the offline planner's families"
         roll = rng.random()
-        runners_up = _runners_up(context, genomes, best)
+        # Runners-up: the Pareto front's members first (best rate first), then the lowest rates measured.
+        front = [genomes[sha] for sha in context.front if sha in genomes and genomes[sha] != best]
+        runners_up = front + [genome for genome in _runners_up(context, genomes, best) if genome not in front]
         near_misses = _near_misses(context, genomes, best)
         if roll < 0.3 and len(near_misses) >= 2:
             child = merge_changes(best, near_misses[:3])
