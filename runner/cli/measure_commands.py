@@ -13,8 +13,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.policy import DEFAULT_TEST_SECONDS
+from runner.cli.input_notes import announce_inputs
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
-from runner.cli.support import CommandError, errors, print_json, read_candidate
+from runner.cli.support import UsageError, err_console, errors, narrator, print_json, read_candidate
 from runner.cli.time_budget import FRAME_SECONDS, StopAtTimeout, budget_sandbox
 from runner.evolution.lineage_setup import suite_from_options
 
@@ -26,9 +27,9 @@ def parse_qualities(text: str) -> list[int]:
     try:
         values = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise CommandError(f"--quality: expected comma-separated integers, got {text!r}") from None
+        raise UsageError(f"--quality: expected comma-separated integers, got {text!r}") from None
     if not values or any(not 0 <= value <= 100 for value in values):
-        raise CommandError(f"--quality: values must lie in 0..100, got {text!r}")
+        raise UsageError(f"--quality: values must lie in 0..100, got {text!r}")
     return values
 
 
@@ -53,6 +54,7 @@ def evaluate(
     with errors(json_errors=as_json):
         source = read_candidate(candidate)
         qualities = parse_qualities(quality)
+        announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     with budget_sandbox(frame_timeout, timeout) as sandbox:
         runner = StopAtTimeout(sandbox, timeout)
@@ -84,6 +86,7 @@ def baselines(
     from runner.evaluation.baselines import measure_baselines
 
     with errors(json_errors=as_json):
+        announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     report = measure_baselines(suite)
     report["suite"] = suite.describe()
@@ -99,9 +102,11 @@ def _point_row(label, point) -> list[str]:
         return "-" if value is None else f"{value:.{digits}f}"
 
     verdict = point["verdict"]
-    status = "ok" if point["success"] else escape(f"{verdict['category']}: {verdict['message'][:60]}")
+    if not point["success"]:  # a run that did not round-trip has no rate or quality to show (issue 16)
+        status = escape(f"{verdict['category']}: {verdict['message'][:60]}")
+        return [str(label), *["-"] * (len(_COLUMNS) - 2), status]
     return [str(label), str(point["bytes"]), number("kbps", 1), number("bpp", 3), number("ratio", 1),
-            number("psnr_y"), number("ssim_y", 4), number("encode_fps", 1), number("decode_fps", 1), status]
+            number("psnr_y"), number("ssim_y", 4), number("encode_fps", 1), number("decode_fps", 1), "ok"]
 
 
 _COLUMNS = ("quality", "bytes", "kbit/s", "bpp", "ratio", "PSNR-Y", "SSIM-Y", "enc fps", "dec fps", "verdict")

@@ -20,7 +20,7 @@ from projections.session import Session
 from projections.state import status as status_state
 from projections.state import version_position
 from runner.cli.options import JsonOption, LedgerOption, LineageOption
-from runner.cli.support import CommandError, Say, errors, first_line, narrator, open_ledger, print_json
+from runner.cli.support import Say, UsageError, errors, first_line, narrator, open_ledger, print_json
 from runner.evaluation.reference_cache import REPORT_QUALITIES, rd_curves
 from runner.evolution.validation import validation_rows
 
@@ -80,9 +80,9 @@ def _parse_qualities(text: str) -> tuple[int, ...]:
     try:
         values = tuple(int(part) for part in text.split(",") if part.strip())
     except ValueError:
-        raise CommandError(f"--quality: expected comma-separated integers, got {text!r}") from None
+        raise UsageError(f"--quality: expected comma-separated integers, got {text!r}") from None
     if len(values) < 2 or any(not 0 <= v <= 100 for v in values):
-        raise CommandError(f"--quality: give at least two values in 0..100, got {text!r}")
+        raise UsageError(f"--quality: give at least two values in 0..100, got {text!r}")
     return tuple(sorted(set(values)))
 
 

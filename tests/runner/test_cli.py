@@ -1,6 +1,7 @@
 """`codec-ledger evaluate` and `baselines` as a user runs them: real processes, real files."""
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -53,6 +54,12 @@ def test_evaluate_reports_a_broken_candidate_as_a_verdict(small_video):
                  "--json")
     assert result.returncode == 1  # a failed operation, not a usage error
     assert json.loads(result.stdout)["verdict"]["category"] == "failed"
+    shown = run("evaluate", "tests/candidates/crash_exception.py", "--input", str(small_video), "--quality", "50",
+                "--max-size", "48x32")
+    assert shown.returncode == 1
+    row = next(line for line in shown.stdout.splitlines() if "failed" in line)
+    assert not re.search(r"\d\.\d", row), row  # no rate, ratio or quality for a run that did not round-trip
+    assert "note:" in shown.stderr and "scaled from 96x64 to 48x32" in shown.stderr  # the input change is said
 
 
 def test_baselines_json_shape_and_x264_ahead_of_jpeg():
@@ -79,7 +86,8 @@ def test_bad_input_is_one_line_naming_the_file(tmp_path, make_input, fragment):
 
 
 def test_bad_flags_and_missing_candidate():
-    assert run("evaluate", "examples/jpeg_imencode.py", "--quality", "abc").returncode != 0
+    malformed = run("evaluate", "examples/jpeg_imencode.py", "--quality", "abc")
+    assert malformed.returncode == 2 and malformed.stderr.strip().startswith("error: --quality"), malformed.stderr
     assert run("evaluate", "examples/jpeg_imencode.py", "--max-size", "huge").returncode == 1
     result = run("evaluate", "no/such/candidate.py")
     assert result.returncode == 1 and "candidate.py" in result.stderr

@@ -147,14 +147,14 @@ def test_report_to_1_shows_v1_as_it_stood(built):
 
 
 def test_report_errors_are_one_line(built):
-    for args, message in (
-        (("--to", "99"), "has no version 99"),
-        (("--lineage", "nope"), "no lineage 'nope'"),
-        (("--quality", "50"), "--quality"),
+    for args, message, code in (
+        (("--to", "99"), "has no version 99", 1),
+        (("--lineage", "nope"), "no lineage 'nope'", 1),
+        (("--quality", "50"), "--quality", 2),  # a usage error
     ):
         result = invoke(built, "report", "--out", built.folder / "never.html", "--ledger", built.db, *args)
         lines = result.stderr.strip().splitlines()
-        assert result.exit_code == 1 and len(lines) == 1 and message in lines[0], (args, result.output)
+        assert result.exit_code == code and len(lines) == 1 and message in lines[0], (args, result.output)
     assert not (built.folder / "never.html").exists()
 
 
