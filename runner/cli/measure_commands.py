@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.policy import DEFAULT_TEST_SECONDS
+from runner.cli.frame_progress import CountingRunner, frame_progress, frames_to_measure
 from runner.cli.input_notes import announce_inputs
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
 from runner.cli.support import UsageError, err_console, errors, narrator, print_json, read_candidate
@@ -56,8 +57,8 @@ def evaluate(
         qualities = parse_qualities(quality)
         announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
-    with budget_sandbox(frame_timeout, timeout) as sandbox:
-        runner = StopAtTimeout(sandbox, timeout)
+    with budget_sandbox(frame_timeout, timeout) as sandbox, frame_progress(as_json, err_console) as progress:
+        runner = StopAtTimeout(CountingRunner(sandbox, progress, frames_to_measure(suite, qualities)), timeout)
         report = evaluate_ladder(source, suite, qualities, runner=runner)
     if runner.stopped is not None:
         print(f"error: stopped at the first timeout ({runner.stopped}); {runner.skipped} later run(s) not started",

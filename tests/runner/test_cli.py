@@ -91,3 +91,14 @@ def test_bad_flags_and_missing_candidate():
     assert run("evaluate", "examples/jpeg_imencode.py", "--max-size", "huge").returncode == 1
     result = run("evaluate", "no/such/candidate.py")
     assert result.returncode == 1 and "candidate.py" in result.stderr
+
+
+def test_evaluate_shows_frames_fps_and_eta_on_a_terminal_only(small_video):
+    from tests.runner.cli_support import in_terminal
+
+    args = ("evaluate", "examples/jpeg_imencode.py", "--input", str(small_video), "--quality", "30,80")
+    code, shown = in_terminal(*args)
+    assert code == 0, shown
+    assert re.search(r"frames.*\d+/24", shown) and "ETA" in shown, shown  # 8 frames x (2 qualities + 1 again)
+    piped = run(*args)
+    assert piped.returncode == 0 and "ETA" not in piped.stdout + piped.stderr and "\x1b" not in piped.stderr
