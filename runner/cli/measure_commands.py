@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import sys
 from pathlib import Path
 from typing import Optional
@@ -13,6 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.policy import DEFAULT_TEST_SECONDS
+from runner.cli.formatting import figure, narrow_table
 from runner.cli.frame_progress import CountingRunner, frame_progress, frames_to_measure
 from runner.cli.input_notes import announce_inputs
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
@@ -20,8 +20,7 @@ from runner.cli.support import UsageError, err_console, errors, narrator, print_
 from runner.cli.time_budget import FRAME_SECONDS, StopAtTimeout, budget_sandbox
 from runner.evolution.lineage_setup import suite_from_options
 
-# At least 100 columns even on a narrower terminal: the measurement tables have ten.
-console = Console(width=max(shutil.get_terminal_size((120, 24)).columns, 100))
+console = Console()
 
 
 def parse_qualities(text: str) -> list[int]:
@@ -98,19 +97,40 @@ def baselines(
 
 
 def _point_row(label, point) -> list[str]:
-    def number(key, digits=2):
-        value = point.get(key)
-        return "-" if value is None else f"{value:.{digits}f}"
+    def number(key):
+        return figure(key, point.get(key))
 
     verdict = point["verdict"]
     if not point["success"]:  # a run that did not round-trip has no rate or quality to show (issue 16)
         status = escape(f"{verdict['category']}: {verdict['message'][:60]}")
         return [str(label), *["-"] * (len(_COLUMNS) - 2), status]
-    return [str(label), str(point["bytes"]), number("kbps", 1), number("bpp", 3), number("ratio", 1),
-            number("psnr_y"), number("ssim_y", 4), number("encode_fps", 1), number("decode_fps", 1), "ok"]
+    return [str(label), str(point["bytes"]), number("kbps"), number("bpp"), number("ratio"), number("psnr_y"),
+            number("ssim_y"), number("encode_fps"), number("decode_fps"), "ok"]
 
 
 _COLUMNS = ("quality", "bytes", "kbit/s", "bpp", "ratio", "PSNR-Y", "SSIM-Y", "enc fps", "dec fps", "verdict")
+DROPPED_FIRST = ("bytes", "bpp", "enc fps", "SSIM-Y")  # where the terminal cannot hold every column
+
+
+def _measurement_table(title: str, rows: list[list[str]], lead: tuple[str, ...] = ()) -> Table:
+    """The rows under lead + _COLUMNS, dropping DROPPED_FIRST columns until they fit the terminal (80 columns at
+    most where it is narrower); the figures kept are never cut, the verdict wraps."""
+    names = [*lead, *_COLUMNS]
+    keep = list(names)
+    width = min(console.width, 80) if console.is_terminal else 80
+    for name in DROPPED_FIRST:
+        if _needed(keep, names, rows) <= width:
+            break
+        keep.remove(name)
+    table = narrow_table(*keep, title=title, text_columns=("verdict",))
+    for row in rows:
+        table.add_row(*(cell for name, cell in zip(names, row, strict=True) if name in keep))
+    return table
+
+
+def _needed(keep: list[str], names: list[str], rows: list[list[str]]) -> int:
+    widths = [max([len(name)] + [len(row[index]) for row in rows]) for index, name in enumerate(names) if name in keep]
+    return sum(widths) + 2 * len(widths)
 
 
 def show_evaluation(report: dict) -> None:
@@ -123,21 +143,18 @@ def show_evaluation(report: dict) -> None:
     for name, clip in report["clips"].items():
         bd = clip.get("bd_rate_vs_jpeg_pct")
         title = f"{name} ({clip['kind']})" + (f" - BD-rate vs JPEG {bd:+.1f}%" if bd is not None else "")
-        table = Table(*_COLUMNS, title=title)
-        for point in clip["points"]:
-            table.add_row(*_point_row(point["quality"], point))
-        console.print(table)
+        console.print(_measurement_table(title, [_point_row(point["quality"], point) for point in clip["points"]]))
     console.print(f"sandbox: {isolation}")
 
 
 def show_baselines(report: dict) -> None:
     for name, clip in report["clips"].items():
-        table = Table("codec", *_COLUMNS, title=f"{name}: reference codecs")
+        rows = []
         for codec, entry in clip["codecs"].items():
             bd = entry.get("bd_rate_vs_jpeg_pct")
             label = codec + (f" ({bd:+.1f}%)" if bd is not None and codec != "jpeg" else "")
             for point in entry["points"]:
-                table.add_row(label, *_point_row(point["quality"], point))
+                rows.append([label, *_point_row(point["quality"], point)])
                 label = ""
-        console.print(table)
+        console.print(_measurement_table(f"{name}: reference codecs", rows, lead=("codec",)))
     console.print("In brackets: BD-rate against JPEG on PSNR-Y (negative = fewer bits for the same quality).")

@@ -102,3 +102,4 @@ def test_evaluate_shows_frames_fps_and_eta_on_a_terminal_only(small_video):
     assert re.search(r"frames.*\d+/24", shown) and "ETA" in shown, shown  # 8 frames x (2 qualities + 1 again)
     piped = run(*args)
     assert piped.returncode == 0 and "ETA" not in piped.stdout + piped.stderr and "\x1b" not in piped.stderr
+    assert "PSNR-Y" in piped.stdout and max(len(line) for line in piped.stdout.splitlines()) <= 80  # fits 80 columns
