@@ -186,9 +186,14 @@ def test_a_run_whose_every_planner_call_failed_exits_1_with_one_line(tmp_path):
                                      "2", "--ledger", str(db), *CLIP, *as_json], capture_output=True, text=True,
                                     cwd=ROOT, env=environment, timeout=600)
             lines = [line for line in result.stderr.strip().splitlines() if not line.startswith("note: ")]
-            assert result.returncode == 1 and len(lines) == 1, result.stderr
-            assert "every planner call failed (2 of 2)" in lines[0] and "API error 500" in lines[0]
-            assert not as_json or result.stdout == ""
+            if as_json:  # the error is the JSON document on stdout, and nothing else is said but input notes
+                error = json.loads(result.stdout)
+                assert result.returncode == 1 and error["exit_code"] == 1 and lines == [], result.stderr
+                message = error["error"]
+            else:
+                assert result.returncode == 1 and len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+                message = lines[0]
+            assert "every planner call failed (2 of 2)" in message and "API error 500" in message
     finally:
         server.shutdown()
     assert count(db, "AnalysisRecorded") == 4  # the failed calls are recorded all the same
