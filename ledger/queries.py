@@ -54,11 +54,10 @@ def analysis_brief(analysis: Analysis) -> AnalysisBrief:
                                 if key in details})
 
 
-class VersionExplanation(TypedDict):
-    """`why`: the chain behind a version, from the planner's analysis to the rule that adopted it."""
+class Explanation(TypedDict):
+    """What `why` tells of any candidate: from the planner's analysis to the rule that decided it."""
 
     lineage: str
-    version: int
     candidate_id: str
     candidate_sha256: str
     planner: str
@@ -72,6 +71,12 @@ class VersionExplanation(TypedDict):
     rule: str | None
     reason: str | None
     policy: PolicyRecord | None
+
+
+class VersionExplanation(Explanation):
+    """`why` of a version: the chain behind it, and when it was adopted."""
+
+    version: int
     adopted_at: str
     reused_test_from: str | None
     is_best: bool

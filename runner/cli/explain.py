@@ -7,34 +7,20 @@ A run that did not round-trip shows no rate or quality: its metrics read so (run
 
 from __future__ import annotations
 
-from typing import Any, TypedDict
+from typing import Any
 
-from domain.records import ComparableMetrics, PolicyRecord, VerdictRecord
+from domain.records import VerdictRecord
 from ledger.application import CodecLedger
-from ledger.queries import AnalysisBrief, analysis_brief
+from ledger.queries import Explanation, analysis_brief
 from runner.cli.named import Named
 
 
-class CandidateExplanation(TypedDict):
-    lineage: str
+class CandidateExplanation(Explanation):
     version: None
-    candidate_id: str
-    candidate_sha256: str
-    planner: str
-    model: str | None
-    rationale: str
-    parent_version: int | None
-    analysis: AnalysisBrief | None
     outcome: str  # domain.outcome's word: declined, rejected, failed, timeout, oom, violation or pending
     status: str  # the candidate aggregate's status
     reasons: list[str]  # validation's, when rejected
     verdict: VerdictRecord | None  # its test's, when tested
-    candidate_metrics: ComparableMetrics | None
-    incumbent_version: int | None
-    incumbent_metrics: ComparableMetrics | None
-    rule: str | None
-    reason: str | None
-    policy: PolicyRecord | None
     decided_at: str | None
     reused_test_from: str | None
     is_best: bool

@@ -19,6 +19,7 @@ from projections.report.query import gather
 from projections.session import Session
 from projections.state import status as status_state
 from projections.state import version_position
+from runner.cli.measure_commands import parse_qualities
 from runner.cli.options import JsonOption, LedgerOption, LineageOption
 from runner.cli.support import Say, UsageError, errors, first_line, narrator, open_ledger, print_json
 from runner.evaluation.reference_cache import REPORT_QUALITIES, rd_curves
@@ -77,13 +78,11 @@ def build_report(session: Session, lineage: str, to: int | None = None,
 
 
 def _parse_qualities(text: str) -> tuple[int, ...]:
-    try:
-        values = tuple(int(part) for part in text.split(",") if part.strip())
-    except ValueError:
-        raise UsageError(f"--quality: expected comma-separated integers, got {text!r}") from None
-    if len(values) < 2 or any(not 0 <= v <= 100 for v in values):
+    """At least two distinct qualities: a curve, for the RD plots."""
+    values = tuple(sorted(set(parse_qualities(text))))
+    if len(values) < 2:
         raise UsageError(f"--quality: give at least two values in 0..100, got {text!r}")
-    return tuple(sorted(set(values)))
+    return values
 
 
 def report(

@@ -26,7 +26,7 @@ from runner.planners.base import PlannerContext, Proposal
 from tests.ledger.support import EXAMPLES, suite_record, tiny_suite, variant
 from tests.runner.dask_faults import KillOnceMidTest
 from tests.runner.test_faults import ROOT, TINY_CLIP, check_consistent, command, stored
-from tests.runner.test_shutdown import GONE_WITHIN, alive, tree
+from tests.runner.test_shutdown import GONE_WITHIN, alive, clean_up, stop, tree
 
 pytestmark = pytest.mark.slow
 
@@ -161,21 +161,9 @@ def test_a_run_on_a_local_cluster_stopped_leaves_no_process_behind(tmp_path, how
             time.sleep(0.05)
         processes = tree(process.pid)
         assert process.poll() is None and sandboxed_workers(process.pid) == 2, "the workers never tested"
-        if how == "SIGINT":  # as Ctrl-C in a terminal: to the whole foreground process group
-            os.killpg(process.pid, signal.SIGINT)
-        else:
-            os.kill(process.pid, signal.SIGTERM)
-        _, errors = process.communicate(timeout=GONE_WITHIN)
-        deadline = time.monotonic() + GONE_WITHIN
-        while alive(processes) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert alive(processes) == [], f"still running after {GONE_WITHIN}s: {alive(processes)} of {processes}"
+        errors = stop(process, how, processes)
     finally:
-        for pid in alive(processes):
-            os.kill(pid, signal.SIGKILL)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        clean_up(process, processes)
     lines = errors.strip().splitlines()
     assert process.returncode == 128 + getattr(signal, how), errors
     assert f"stopped by {how}" in lines[-1] and all(line.startswith("note:") for line in lines[:-1]), errors

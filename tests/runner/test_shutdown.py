@@ -72,6 +72,30 @@ def _name(pid: int) -> str:
         return ""
 
 
+def stop(process: subprocess.Popen, how: str, processes: dict[int, str]) -> str:
+    """Send `how` to the run (SIGINT as Ctrl-C does: to its whole process group); check that it and every process
+    of its tree end within GONE_WITHIN; return what it wrote on stderr."""
+    if how == "SIGINT":
+        os.killpg(process.pid, signal.SIGINT)
+    else:
+        os.kill(process.pid, getattr(signal, how))
+    _, errors = process.communicate(timeout=GONE_WITHIN)
+    deadline = time.monotonic() + GONE_WITHIN
+    while alive(processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert alive(processes) == [], f"still running after {GONE_WITHIN}s: {alive(processes)} of {processes}"
+    return errors
+
+
+def clean_up(process: subprocess.Popen, processes: dict[int, str]) -> None:
+    """Whatever a failed check left running."""
+    for pid in alive(processes):
+        os.kill(pid, signal.SIGKILL)
+    if process.poll() is None:
+        process.kill()
+        process.wait()
+
+
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
 def test_a_stopped_run_leaves_no_process_behind_and_the_next_run_resumes(tmp_path, how):
     db = tmp_path / "ledger.db"
@@ -85,21 +109,9 @@ def test_a_stopped_run_leaves_no_process_behind_and_the_next_run_resumes(tmp_pat
             time.sleep(0.05)
         processes = tree(process.pid)
         assert process.poll() is None and len(processes) >= 2, "the run ended before its workers started"
-        if how == "SIGINT":  # as Ctrl-C in a terminal: to the whole foreground process group
-            os.killpg(process.pid, signal.SIGINT)
-        else:
-            os.kill(process.pid, getattr(signal, how))
-        _, errors = process.communicate(timeout=GONE_WITHIN)
-        deadline = time.monotonic() + GONE_WITHIN
-        while alive(processes) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert alive(processes) == [], f"still running after {GONE_WITHIN}s: {alive(processes)} of {processes}"
+        errors = stop(process, how, processes)
     finally:
-        for pid in alive(processes):
-            os.kill(pid, signal.SIGKILL)
-        if process.poll() is None:
-            process.kill()
-            process.wait()
+        clean_up(process, processes)
     if how == "SIGKILL":
         assert process.returncode == -signal.SIGKILL
     else:
