@@ -10,7 +10,6 @@ from runner.cli import (
     ensemble_commands,
     measure_commands,
     pareto_command,
-    plain_help,
     read_commands,
     report_command,
     rescore_command,
@@ -21,12 +20,14 @@ from runner.cli import (
     version,
     worker_command,
 )
+from runner.cli.plain_help import PlainHelpCommand
+from runner.cli.usage_errors import JsonUsageErrors
 
-# Plain click help: options with plain-word metavars (runner/cli/options.py), no Python type names.
-app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None,
+# Plain click help: options with plain-word metavars (runner/cli/options.py), no Python type names
+# (runner/cli/plain_help.py); click's usage errors as JSON under --json (runner/cli/usage_errors.py).
+app = typer.Typer(add_completion=False, no_args_is_help=True, rich_markup_mode=None, cls=JsonUsageErrors,
                   help="A self-improving video codec whose whole history is an event-sourced ledger.")
 app.callback()(version.main)
-plain_help.install()
 
 COMMANDS = (
     measure_commands.evaluate, measure_commands.baselines,
@@ -38,5 +39,5 @@ COMMANDS = (
     run_commands.run, run_commands.compress, run_commands.decompress, worker_command.worker,
 )
 for command in COMMANDS:
-    app.command()(command)
-app.command(name="import")(ensemble_commands.import_)
+    app.command(cls=PlainHelpCommand)(command)
+app.command(name="import", cls=PlainHelpCommand)(ensemble_commands.import_)

@@ -12,8 +12,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from domain.policy import DEFAULT_TEST_SECONDS
+from runner.cli.baseline_progress import LadderBar, baseline_progress
 from runner.cli.formatting import figure, narrow_table
-from runner.cli.frame_progress import CountingRunner, frame_progress, frames_to_measure
+from runner.cli.frame_progress import CountingRunner, FrameCount, frame_progress, frames_to_measure
 from runner.cli.input_notes import announce_inputs
 from runner.cli.options import FpsOption, FramesOption, InputOption, JsonOption, MaxSizeOption
 from runner.cli.support import UsageError, err_console, errors, narrator, print_json, read_candidate
@@ -57,7 +58,8 @@ def evaluate(
         announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
     with budget_sandbox(frame_timeout, timeout) as sandbox, frame_progress(as_json, err_console) as progress:
-        runner = StopAtTimeout(CountingRunner(sandbox, progress, frames_to_measure(suite, qualities)), timeout)
+        count = FrameCount(progress, frames_to_measure(suite, qualities))
+        runner = StopAtTimeout(CountingRunner(sandbox, count), timeout)
         report = evaluate_ladder(source, suite, qualities, runner=runner)
     if runner.stopped is not None:
         print(f"error: stopped at the first timeout ({runner.stopped}); {runner.skipped} later run(s) not started",
@@ -83,12 +85,13 @@ def baselines(
     as_json: bool = JsonOption,
 ) -> None:
     """Measure the reference codecs (JPEG, WebP, x264, x265) on real clips."""
-    from runner.evaluation.baselines import measure_baselines
+    from runner.evaluation.baselines import measure_baselines, points_to_measure
 
     with errors(json_errors=as_json):
         announce_inputs(list(inputs or []), max_size, fps, narrator(to=err_console))
         suite = suite_from_options(list(inputs or []), frames, max_size, fps)
-    report = measure_baselines(suite)
+    with baseline_progress(as_json, err_console) as progress:
+        report = measure_baselines(suite, progress=LadderBar(progress, points_to_measure(suite)))
     report["suite"] = suite.describe()
     if as_json:
         print_json(report)

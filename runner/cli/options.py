@@ -18,7 +18,8 @@ LedgerOption = typer.Option(
 )
 LineageOption = typer.Option("default", "--lineage", "-l", metavar="NAME",
                              help="Which lineage (several can share one ledger).")
-JsonOption = typer.Option(False, "--json", "-j", help="Print one JSON document on stdout.")
+JSON_FLAGS = ("--json", "-j")  # also read from a command line that click could not parse (runner/cli/usage_errors.py)
+JsonOption = typer.Option(False, *JSON_FLAGS, help="Print one JSON document on stdout.")
 
 # The clips to work on: --input, and how much of each input to use.
 InputOption = typer.Option(None, "--input", "-i", metavar="PATH",

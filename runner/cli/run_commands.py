@@ -14,6 +14,7 @@ from ledger.application import CodecLedger
 from ledger.errors import USER_ERRORS
 from runner.cli import container, video_out
 from runner.cli.formatting import figure
+from runner.cli.frame_progress import FrameCount, frame_progress
 from runner.cli.input_notes import announce_inputs
 from runner.cli.options import (
     FpsOption,
@@ -40,7 +41,6 @@ from runner.cli.support import (
     open_ledger,
     print_json,
     stop_on_signals,
-    working,
 )
 from runner.evolution.lineage_setup import PolicyOptions, max_size_option, open_lineage
 from runner.evolution.testers import LocalTesters, TestersFactory
@@ -197,8 +197,10 @@ def compress(
         announce_inputs([input_path], max_size, fps, narrator(to=err_console))
         clip = load_clip(input_path, frames=frames, max_size=max_size_option(max_size), fps=fps)
         config = clip_config(clip, chosen_quality)
-        with Sandbox() as sandbox, working(f"encoding {clip.count} frames with v{number}", quiet=as_json) as timer:
-            result = sandbox.run(shown["source"], clip.frames, config, keep_payload=True)
+        with Sandbox() as sandbox, frame_progress(as_json, err_console) as progress:
+            bar = FrameCount(progress, clip.count, f"encoding with v{number}")
+            result = sandbox.run(shown["source"], clip.frames, config, keep_payload=True, on_frame=bar.frame)
+        seconds = bar.elapsed
         if not result.verdict.ok:
             raise CommandError(f"version {number} could not encode '{input_path}': {result.verdict}")
         header = container.Header(lineage=lineage, version=number, sha256=shown["sha256"], width=clip.width,
@@ -207,13 +209,13 @@ def compress(
         size = output.stat().st_size
         report = {"output": str(output), "version": number, "sha256": shown["sha256"], "frames": clip.count,
                   "quality": chosen_quality, "bytes": size, "raw_bytes": clip.raw_bytes,
-                  "seconds": round(timer.seconds, 3), "encode_fps": _per_second(clip.count, result.encode_seconds)}
+                  "seconds": round(seconds, 3), "encode_fps": _per_second(clip.count, result.encode_seconds)}
         if as_json:
             print_json(report)
         else:
             console.print(f"💾 {output}: {clip.count} frames with v{number} at quality {chosen_quality}, "
                           f"{size} bytes (raw {clip.raw_bytes}, ratio {figure('ratio', clip.raw_bytes / size)}) "
-                          f"in {timer.seconds:.1f} s (encoding {figure('encode_fps', report['encode_fps'])} fps)",
+                          f"in {seconds:.1f} s (encoding {figure('encode_fps', report['encode_fps'])} fps)",
                           highlight=False)
 
 
@@ -242,21 +244,22 @@ def decompress(
         if shown["sha256"] != header.sha256:
             raise CommandError(f"'{input_path}' was written by source {header.sha256[:12]}, but {header.lineage} "
                                f"v{header.version} here is {shown['sha256'][:12]}: refusing to decode")
-        with Sandbox() as sandbox, working(f"decoding {header.frames} frames with v{header.version}",
-                                           quiet=as_json) as timer:
-            result = sandbox.decode(shown["source"], payload, header.config())
+        with Sandbox() as sandbox, frame_progress(as_json, err_console) as progress:
+            bar = FrameCount(progress, header.frames, f"decoding with v{header.version}")
+            result = sandbox.decode(shown["source"], payload, header.config(), on_frame=bar.frame)
+        seconds = bar.elapsed
         if not result.verdict.ok:
             raise CommandError(f"version {header.version} could not decode '{input_path}': {result.verdict}")
         written = video_out.write_frames(output, result.decoded, header.fps, narrator(to=err_console))
         count = len(result.decoded)
         report = {"output": str(output), "frames": count, "version": header.version,
-                  "sha256": header.sha256, "format": written, "seconds": round(timer.seconds, 3),
+                  "sha256": header.sha256, "format": written, "seconds": round(seconds, 3),
                   "decode_fps": _per_second(count, result.decode_seconds)}
         if as_json:
             print_json(report)
         else:
             console.print(f"🎞️  {output}: {count} frames decoded with v{header.version} ({written}) in "
-                          f"{timer.seconds:.1f} s (decoding {figure('decode_fps', report['decode_fps'])} fps)",
+                          f"{seconds:.1f} s (decoding {figure('decode_fps', report['decode_fps'])} fps)",
                           highlight=False)
 
 

@@ -19,13 +19,13 @@ from rich.progress import (
 )
 
 from domain.candidate import Candidate
+from runner.cli.frame_progress import on_terminal
 from runner.cli.support import Narrator, Say, console
 
 
 def run_progress(quiet: bool, to: Console = console) -> Progress:
-    return Progress(TextColumn("[bold]candidates[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                    TextColumn("ETA"), TimeRemainingColumn(), console=to, disable=quiet or not to.is_terminal,
-                    transient=True)
+    return on_terminal(TextColumn("[bold]candidates[/]"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       "ETA", TimeRemainingColumn(), quiet=quiet, to=to)
 
 
 class CountingNarrator(Narrator):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from fractions import Fraction
 from functools import lru_cache
 from typing import cast
@@ -211,7 +212,13 @@ def reference_point(codec: str, clip: Clip, quality: int) -> dict:
     return point
 
 
-def reference_ladder(codec: str, clip: Clip, qualities=None) -> list[dict]:
-    """Points of one reference codec at each quality (default: DEFAULT_LADDERS[codec])."""
+def reference_ladder(codec: str, clip: Clip, qualities=None, on_point: Callable[[], None] | None = None) -> list[dict]:
+    """Points of one reference codec at each quality (default: DEFAULT_LADDERS[codec]); on_point, if given, is
+    called as each point is measured (a progress display)."""
     ladder = DEFAULT_LADDERS[codec] if qualities is None else qualities
-    return [reference_point(codec, clip, q) for q in ladder]
+    points = []
+    for quality in ladder:
+        points.append(reference_point(codec, clip, quality))
+        if on_point is not None:
+            on_point()
+    return points

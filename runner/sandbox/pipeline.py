@@ -10,7 +10,8 @@ The two roles work at once: each frame's bytes go to the decoder as soon as the 
 returns them, so a run takes about as long as the slower role, not both in turn. Where a
 run fails, the verdict is that of the earliest frame that did not round-trip, whichever
 role noticed first. A server whose child did not finish its job cleanly is restarted
-before its next job.
+before its next job. A caller may follow a run frame by frame (on_frame: called in the host
+as each frame comes back from the decoder, e.g. for a progress bar).
 
 Nothing a candidate does reaches the host as an exception or a hang: replies are read
 with deadlines (per frame, and per run for the whole clip), every size is checked, and a
@@ -22,6 +23,7 @@ from __future__ import annotations
 import select
 import signal
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,6 +43,10 @@ _SIGNAL_VERDICTS: dict[int, tuple[str, str]] = {
     signal.SIGABRT: (FAILED, "aborted"),
     signal.SIGBUS: (FAILED, "crashed with a bus error"),
 }
+
+
+# Called once for each frame the decoder gives back whole (in order), between the run's reads: it must be quick.
+OnFrame = Callable[[], None]
 
 
 class Sandbox:
@@ -65,19 +71,21 @@ class Sandbox:
     def isolation(self) -> str:
         return self.encoder.isolation()
 
-    def run(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False) -> RunResult:
+    def run(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False,
+            on_frame: OnFrame | None = None) -> RunResult:
         """Encode every frame and decode its bytes, each role in its own sandbox, both at once."""
-        return self._run(source, config, frames=frames, keep_payload=keep_payload)
+        return self._run(source, config, frames=frames, keep_payload=keep_payload, on_frame=on_frame)
 
     def run_twice(self, source: str, frames: np.ndarray, config: dict, keep_payload: bool = False) -> RunResult:
         """`run`, failing the candidate unless a second run gives the very same bytes and frames."""
         return run_twice(self, source, frames, config, keep_payload)
 
-    def decode(self, source: str, payload: list[bytes], config: dict) -> RunResult:
+    def decode(self, source: str, payload: list[bytes], config: dict, on_frame: OnFrame | None = None) -> RunResult:
         """Decode bytes recorded earlier (the `decompress` command), in the decoder's sandbox."""
-        return self._run(source, config, payload=payload)
+        return self._run(source, config, payload=payload, on_frame=on_frame)
 
-    def _run(self, source: str, config: dict, frames=None, payload=None, keep_payload=False) -> RunResult:
+    def _run(self, source: str, config: dict, frames=None, payload=None, keep_payload=False,
+             on_frame: OnFrame | None = None) -> RunResult:
         if self.layers.static:
             reasons = validate(source)
             if reasons:
@@ -85,7 +93,8 @@ class Sandbox:
         config = {key: _plain(value) for key, value in config.items()}
         servers = [self.decoder] if frames is None else [self.encoder, self.decoder]
         self._ready(servers)
-        run = _Run(self, config, frames if frames is not None else payload, encoding=frames is not None)
+        run = _Run(self, config, frames if frames is not None else payload, encoding=frames is not None,
+                   on_frame=on_frame)
         result = run.execute(source)
         for server in servers:
             if server.process is None:
@@ -141,8 +150,9 @@ class _Run:
     """One candidate over one clip: frames through the encoder's child and, as each comes
     back, its bytes through the decoder's, in one loop that never blocks on either."""
 
-    def __init__(self, sandbox: Sandbox, config: dict, inputs, encoding: bool):
+    def __init__(self, sandbox: Sandbox, config: dict, inputs, encoding: bool, on_frame: OnFrame | None = None):
         self.limits, self.config, self.inputs = sandbox.limits, config, inputs
+        self.on_frame = on_frame
         self.count = len(inputs)
         self.shape = (config["height"], config["width"], 3)
         self.encoder = _Role(sandbox.encoder) if encoding else None
@@ -310,6 +320,8 @@ class _Run:
             self._fail(self.decoder, Verdict(FAILED, f"decoded frame has {len(raw)} bytes, expected {expected}", index))
             return
         self.result.decoded.append(np.frombuffer(raw, np.uint8).reshape(self.shape))
+        if self.on_frame is not None:
+            self.on_frame()
 
     def _reported(self, role: _Role, payload: bytearray) -> Verdict:
         """A failure the child reported. Candidate code may forge one: read it as data."""

@@ -103,3 +103,18 @@ def test_evaluate_shows_frames_fps_and_eta_on_a_terminal_only(small_video):
     piped = run(*args)
     assert piped.returncode == 0 and "ETA" not in piped.stdout + piped.stderr and "\x1b" not in piped.stderr
     assert "PSNR-Y" in piped.stdout and max(len(line) for line in piped.stdout.splitlines()) <= 80  # fits 80 columns
+
+
+def test_baselines_show_which_codec_on_which_clip_and_points_on_a_terminal_only(small_video):
+    from runner.evaluation.references import DEFAULT_LADDERS, available_codecs
+    from tests.runner.cli_support import in_terminal
+
+    total = sum(len(DEFAULT_LADDERS[codec]) for codec in available_codecs())  # one clip
+    args = ("baselines", "--input", str(small_video), "--frames", "4")
+    code, shown = in_terminal(*args)
+    assert code == 0, shown
+    drawn = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", shown)
+    last = available_codecs()[-1]  # each codec's turn may pass between two redraws; the last one's end is drawn
+    assert re.search(rf"{last} on gradient .* {total}/{total} points .*ETA", drawn), shown
+    piped = run(*args)
+    assert piped.returncode == 0 and "points" not in piped.stderr and "\x1b" not in piped.stdout + piped.stderr

@@ -6,6 +6,7 @@ terminal only, never into a pipe or with --json."""
 from __future__ import annotations
 
 import json
+import re
 
 import av
 import cv2
@@ -17,6 +18,7 @@ from tests.ledger.support import EXAMPLES
 from tests.runner.cli_support import as_json, in_terminal, invoke, one_line_error, piped, png_folder
 
 pytestmark = pytest.mark.slow
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # a terminal's colours and cursor moves
 
 
 @pytest.fixture(scope="module")
@@ -101,14 +103,18 @@ def test_export_to_standard_output(ledger, tmp_path):
     assert json.loads((tmp_path / "x.json").read_text()) == document
 
 
-def test_progress_shows_on_a_terminal_only(ledger, tmp_path):
-    args = ("decompress", ledger["clv"], tmp_path / "a.mkv", "--ledger", ledger["url"])
-    code, shown = in_terminal(*args)
-    assert code == 0 and "decoding 4 frames with v1" in shown, shown
-    assert "decoding" in shown.split("🎞️")[0]  # while it ran, before the summary
-    plain = piped(*args[:2], tmp_path / "b.mkv", *args[3:])
-    assert plain.returncode == 0 and "decoding 4 frames" not in plain.stdout + plain.stderr
-    assert "\x1b" not in plain.stdout + plain.stderr
+def test_compress_and_decompress_show_frames_fps_and_eta_on_a_terminal_only(ledger, tmp_path):
+    for what, command, source, suffix, summary in (("encoding with v1", "compress", ledger["frames"], ".clv", "💾"),
+                                                   ("decoding with v1", "decompress", ledger["clv"], ".mkv", "🎞️")):
+        code, shown = in_terminal(command, source, tmp_path / f"{command}{suffix}", "--ledger", ledger["url"])
+        assert code == 0, shown
+        while_it_ran = ANSI.sub("", shown.split(summary)[0])  # drawn while it ran, on stderr, gone before the summary
+        assert re.search(rf"{what} .* 4/4 \d+\.\d fps .*ETA", while_it_ran), shown
+        plain = piped(command, source, tmp_path / f"{command}-piped{suffix}", "--ledger", ledger["url"])
+        assert plain.returncode == 0 and summary in plain.stdout
+        assert what not in plain.stdout + plain.stderr and "\x1b" not in plain.stdout + plain.stderr
+        code, shown = in_terminal(command, source, tmp_path / f"{command}-j{suffix}", "--ledger", ledger["url"], "-j")
+        assert code == 0 and what not in shown and json.loads(shown)["frames"] == 4, shown
 
 
 def test_run_s_bar_counts_finished_candidates_with_elapsed_time_and_eta(ledger):
