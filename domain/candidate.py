@@ -22,6 +22,7 @@ from domain.records import (
     ComparableMetrics,
     DecisionRecord,
     PolicyRecord,
+    RemeasuredIncumbent,
     Reproduction,
     Rescore,
     ValidationRecord,
@@ -42,6 +43,10 @@ class CandidateError(Exception):
 
 
 class Candidate(Aggregate):
+    # Set once tested, where a BD-rate decision wanted the best measured on this test's material. A class
+    # default, so that candidates snapshotted before the event existed read None.
+    remeasured_incumbent: RemeasuredIncumbent | None = None
+
     @staticmethod
     def create_id(lineage: str, sha256: str, parent_version: int | None) -> UUID:
         return candidate_id(lineage, sha256, parent_version)
@@ -115,6 +120,15 @@ class Candidate(Aggregate):
         self.status = TESTED
         self.result = result
         self.reused_from = reused_from
+
+    def remeasure_incumbent(self, version: int, sha256: str, metrics: ComparableMetrics) -> None:
+        """The lineage's best (version, sha256) measured on this candidate's test material, for its decision."""
+        self._require(TESTED)
+        self._incumbent_remeasured(version=version, sha256=sha256, metrics=json_safe(metrics, "metrics"))
+
+    @event("IncumbentRemeasured")
+    def _incumbent_remeasured(self, version: int, sha256: str, metrics: ComparableMetrics) -> None:
+        self.remeasured_incumbent = RemeasuredIncumbent(version=version, sha256=sha256, metrics=metrics)
 
     def rescore(self, result: AdoptionTestResult, reproduction: Reproduction) -> None:
         """A later measurement of this source (an adoption test under today's evaluator), and whether its

@@ -21,7 +21,14 @@ from eventsourcing.domain import Aggregate, event
 from domain.ids import lineage_id
 from domain.jsonsafe import json_safe
 from domain.policy import Decision, Policy, decide
-from domain.records import AdoptionTestResult, ComparableMetrics, LineagePolicyRecord, StallRecord, VersionRecord
+from domain.records import (
+    AdoptionTestResult,
+    ComparableMetrics,
+    LineagePolicyRecord,
+    RemeasuredIncumbent,
+    StallRecord,
+    VersionRecord,
+)
 
 
 class LineageError(Exception):
@@ -73,10 +80,21 @@ class Lineage(Aggregate):
             raise UnknownVersion(f"lineage {self.name!r} has no version yet")
         return self.versions[self.head]
 
-    def judge(self, candidate_test: AdoptionTestResult) -> Decision:
-        """The policy's decision on a test result against the current best (nothing recorded)."""
+    def judge(self, candidate_test: AdoptionTestResult, remeasured: RemeasuredIncumbent | None = None) -> Decision:
+        """The policy's decision on a test result against the current best (nothing recorded): against the best
+        measured again on the candidate's material where `remeasured` is of the current best."""
         best = self.best
-        return decide(candidate_test, best["metrics"], self.policy_object, incumbent_version=best["version"])
+        metrics, same = self.incumbent_metrics(remeasured)
+        return decide(candidate_test, metrics, self.policy_object, incumbent_version=best["version"],
+                      same_material=same)
+
+    def incumbent_metrics(self, remeasured: RemeasuredIncumbent | None) -> tuple[ComparableMetrics, bool]:
+        """What a decision compares with: the best remeasured on the candidate's material where that was this
+        very best (True), else the best's own recorded test (False)."""
+        best = self.best
+        if remeasured and remeasured["version"] == best["version"] and remeasured["sha256"] == best["sha256"]:
+            return remeasured["metrics"], True
+        return best["metrics"], False
 
     # ------------------------------------------------------------------ commands
 

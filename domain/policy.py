@@ -9,7 +9,10 @@ bd-rate: the candidate ran cleanly and every frame of every clip round-tripped; 
 rate-distortion curve over the evaluator's quality ladder compares with the incumbent's from RD_LOW_PSNR_Y
 up to at least MIN_SPAN_DB above it (domain/rd_policy.py: how curves are compared, and why they cannot be
 gamed); no clip's BD-rate is above `bd_veto_pct`; and the mean BD-rate over the real clips is at most
--`bd_gain_pct` percent.
+-`bd_gain_pct` percent. Each test draws its own material (runner/evaluation/material.py), and one codec's BD-rate
+on one clip moves by several percent between materials; so where a candidate's mean BD-rate against the best's
+recorded curves is at or below SAME_MATERIAL_BELOW_PCT, the best is measured again on the candidate's material and
+the decision compares the two on the very same frames (`wants_same_material`; the loop does the measuring).
 
 matched-quality: the seed's rule made fair. Both codecs are tested at matched quality (the lowest `quality`
 whose PSNR-Y on the suite's real clips meets the target, found by bisection in the
@@ -67,6 +70,9 @@ NEW_LINEAGE_POLICY = BD_RATE  # what a new lineage gets when no --policy is give
 DEFAULT_BD_GAIN_PCT = 5.0  # adopt when the mean BD-rate is <= -5% ...
 # ... and no real clip's is above +10%: one codec's BD-rate on one clip moves by up to ~6% between test materials.
 DEFAULT_BD_VETO_PCT = 10.0
+# A candidate whose mean BD-rate against the best's recorded curves is at or below this is judged again against
+# the best measured on its own material: adoptions are never won, nor near misses lost, on material luck.
+SAME_MATERIAL_BELOW_PCT = 0.0
 DEFAULT_TEST_SECONDS = 900.0  # wall-clock budget of one candidate's whole adoption test
 DEFAULT_RUN_SECONDS = 300.0  # ... and of one run in it: one clip through the encoder and the decoder
 
@@ -225,9 +231,13 @@ def decide(
     policy: Policy = Policy(),
     *,
     incumbent_version: int | None = None,
+    same_material: bool = False,
 ) -> Decision:
-    """Adopt or decline candidate_test against incumbent_test (both shaped like test_candidate's result)."""
+    """Adopt or decline candidate_test against incumbent_test (both shaped like test_candidate's result);
+    same_material: incumbent_test was measured on the candidate's own material (said in the reason)."""
     against = "the incumbent" if incumbent_version is None else f"version {incumbent_version}"
+    if same_material:
+        against += " (measured again on the same material)"
     verdict: VerdictRecord | dict[str, Any] = candidate_test.get("verdict") or {}
     if verdict.get("category") != "ok":
         return Decision(False, VERDICT, f"declined: the candidate did not run cleanly ({_verdict_text(verdict)})")
@@ -305,14 +315,9 @@ def _decide_bd_rate(candidate_test: TestRecord, incumbent_test: TestRecord | Non
         return Decision(False, RD_CURVE, "declined: the test has no quality ladder to compare curves on")
     if not theirs:
         return Decision(False, RD_CURVE, f"declined: {against} has no RD curves to compare with")
-    rates: dict[str, float] = {}
-    for clip in sorted(theirs):
-        if clip not in mine:
-            return Decision(False, RD_CURVE, f"declined: no RD curve on clip {clip!r}")
-        compared = compare(_pairs(mine[clip]), _pairs(theirs[clip]))
-        if compared.bd_rate_pct is None:
-            return Decision(False, RD_CURVE, f"declined: on clip {clip!r} {compared.problem}")
-        rates[clip] = compared.bd_rate_pct
+    rates, problem = _clip_bd_rates(mine, theirs)
+    if problem:
+        return Decision(False, RD_CURVE, f"declined: {problem}")
     mean = sum(rates.values()) / len(rates)
     compared_rates = tuple(rates.items())
     figures = ", ".join(f"{clip} {rate:+.1f}%" for clip, rate in rates.items())
@@ -331,14 +336,36 @@ def _decide_bd_rate(candidate_test: TestRecord, incumbent_test: TestRecord | Non
                     bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
 
 
+def wants_same_material(decision: Decision, policy: Policy) -> bool:
+    """Whether a decision against the best's recorded curves is close enough to adoption to be taken again
+    against the best measured on the candidate's own material (BD-rate policy only)."""
+    record = decision.bd_rate_record()
+    return policy.name == BD_RATE and record is not None and record["mean_pct"] <= SAME_MATERIAL_BELOW_PCT
+
+
 def mean_bd_rate(candidate: TestRecord, incumbent: TestRecord) -> float | None:
     """The mean BD-rate (percent) of a candidate's RD curves against an incumbent's over the real clips, from
     tests or recorded decisions alike; None where the two cannot be compared on every clip."""
     mine, theirs = _curves(candidate), _curves(incumbent)
-    if not mine or not theirs or any(clip not in mine for clip in theirs):
+    if not mine or not theirs:
         return None
-    rates = [compare(_pairs(mine[clip]), _pairs(theirs[clip])).bd_rate_pct for clip in sorted(theirs)]
-    return None if any(rate is None for rate in rates) else sum(rate or 0.0 for rate in rates) / len(rates)
+    rates, problem = _clip_bd_rates(mine, theirs)
+    return None if problem else sum(rates.values()) / len(rates)
+
+
+def _clip_bd_rates(mine: dict[str, list[LadderPoint]],
+                   theirs: dict[str, list[LadderPoint]]) -> tuple[dict[str, float], str | None]:
+    """The candidate's BD-rate on each of the incumbent's clips, or why the first clip that cannot be compared
+    cannot."""
+    rates: dict[str, float] = {}
+    for clip in sorted(theirs):
+        if clip not in mine:
+            return rates, f"no RD curve on clip {clip!r}"
+        compared = compare(_pairs(mine[clip]), _pairs(theirs[clip]))
+        if compared.bd_rate_pct is None:
+            return rates, f"on clip {clip!r} {compared.problem}"
+        rates[clip] = compared.bd_rate_pct
+    return rates, None
 
 
 def _pairs(points: list[LadderPoint]) -> list[tuple[float | None, float | None]]:

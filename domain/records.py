@@ -102,6 +102,15 @@ class ComparableMetrics(TypedDict):
     rd: NotRequired[dict[str, list[LadderPoint]]]  # the test's ladder: the RD curve per real clip, where it has one
 
 
+class RemeasuredIncumbent(TypedDict):
+    """The best at decision time measured again on a candidate's own test material (the same nonce), so that a
+    BD-rate decision compares two codecs on the very same frames (domain.policy.SAME_MATERIAL_BELOW_PCT)."""
+
+    version: int
+    sha256: str
+    metrics: ComparableMetrics  # comparable() of the incumbent's test on the candidate's material
+
+
 class FrameDifference(TypedDict):
     clip: str
     frame: int | None  # the first frame whose bytes differ; None where the run failed or the count differs

@@ -234,6 +234,14 @@ class CodecLedger(LedgerQueries):
 
         return self._retry_on_conflict(attempt, tries=DECISION_TRIES, busy=f"candidate {candidate_id}: busy; try again")
 
+    def record_remeasured_incumbent(self, candidate_id: str, version: int, sha256: str,
+                                    result: AdoptionTestResult) -> Candidate:
+        """The best (version, sha256) measured on a tested candidate's material, kept for its decision."""
+        candidate = self.candidate(candidate_id)
+        candidate.remeasure_incumbent(version, sha256, comparable(result))
+        self._save(candidate)
+        return candidate
+
     def decide(self, lineage: str, candidate_id: str) -> Candidate:
         """Decide a tested candidate against the current best; returns it decided.
 
@@ -250,15 +258,16 @@ class CodecLedger(LedgerQueries):
                 raise LedgerError(f"candidate {candidate_id} is {candidate.status}, not tested")
             state = self.lineage(lineage)
             best = state.best
-            decision = state.judge(candidate.test_result)
+            decision = state.judge(candidate.test_result, candidate.remeasured_incumbent)
+            incumbent, _ = state.incumbent_metrics(candidate.remeasured_incumbent)
             policy = state.policy_object.thresholds()
             if decision.adopted:
                 version = state.next_version
-                candidate.adopt(version, best["version"], best["metrics"], decision, policy)
+                candidate.adopt(version, best["version"], incumbent, decision, policy)
                 state.create_version(version, str(candidate.id), candidate.sha256, comparable(candidate.test_result))
                 self._save(candidate, state)
             else:
-                candidate.decline(best["version"], best["metrics"], decision, policy)
+                candidate.decline(best["version"], incumbent, decision, policy)
                 self._save(candidate)
             return candidate
 

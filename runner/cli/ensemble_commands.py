@@ -14,7 +14,7 @@ from runner.cli.support import CommandError, Narrator, errors, narrator, open_le
 from runner.ensemble.build import build_ensemble, submit_ensemble
 from runner.ensemble.importing import import_candidates, origins
 from runner.ensemble.members import BY_VERSIONS, CHOICES
-from runner.evaluation.evaluator import adoption_test, sandbox_for
+from runner.evaluation.evaluator import adoption_test, remeasure_incumbent, sandbox_for
 from runner.evolution.lineage_setup import PolicyOptions, lineage_suite, open_lineage
 from runner.sandbox.validation import validate
 
@@ -49,6 +49,7 @@ def ensemble(
         with sandbox_for(policy) as sandbox:
             outcome = submit_ensemble(app, lineage, made, validate=validate,
                                       test=lambda src: adoption_test(src, suite, policy, sandbox=sandbox),
+                                      remeasure=lambda src, nonce: remeasure_incumbent(src, suite, policy, nonce),
                                       narration=Narrator(say, file_name="ensemble"))
         session.refresh()
         if as_json:
@@ -97,6 +98,7 @@ def import_(
                 imported = import_candidates(
                     app, lineage, found, validate=validate,
                     test_all=lambda sources: [adoption_test(s, suite, policy, sandbox=sandbox) for s in sources],
+                    remeasure=lambda src, nonce: remeasure_incumbent(src, suite, policy, nonce),
                     narration=Narrator(say, file_name="import"))
             session.refresh()
     if as_json:

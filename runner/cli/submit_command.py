@@ -38,7 +38,7 @@ from runner.cli.support import (
     print_json,
     read_candidate,
 )
-from runner.evaluation.evaluator import adoption_test, sandbox_for
+from runner.evaluation.evaluator import adoption_test, remeasure_incumbent, sandbox_for
 from runner.evolution.lifecycle import submit as submit_candidate
 from runner.evolution.lineage_setup import PolicyOptions, open_lineage
 from runner.sandbox.validation import validate
@@ -98,6 +98,7 @@ def submit(
                     source,
                     validate=validate,
                     test=lambda src: adoption_test(src, suite, policy, sandbox=sandbox),
+                    remeasure=lambda src, nonce: remeasure_incumbent(src, suite, policy, nonce),
                     rationale=rationale,
                     planner=planner,
                     narration=Narrator(say, file_name=candidate.name,

@@ -12,8 +12,6 @@ import contextlib
 import json
 import signal
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -118,37 +116,6 @@ def stop_on_signals(what: str, then: str) -> Iterator[None]:
             signal.signal(each, handler)
 
 
-class Timer:
-    """How long a `working` block took, in seconds (set when it ends)."""
-
-    seconds: float = 0.0
-
-
-@contextlib.contextmanager
-def working(what: str, *, quiet: bool = False) -> Iterator[Timer]:
-    """A spinner with the elapsed time while `what` runs, on a terminal only (never with --json or into a pipe);
-    the Timer holds its duration afterwards."""
-    timer = Timer()
-    start = time.monotonic()
-    shown = not quiet and console.is_terminal
-    with contextlib.ExitStack() as stack:
-        status = stack.enter_context(console.status(what)) if shown else None
-        if status is not None:
-            def tick() -> None:
-                while not stopped.wait(0.5):
-                    status.update(f"{what}... {time.monotonic() - start:.0f} s")
-
-            stopped = threading.Event()
-            ticker = threading.Thread(target=tick, daemon=True)
-            ticker.start()
-            stack.callback(ticker.join)
-            stack.callback(stopped.set)
-        try:
-            yield timer
-        finally:
-            timer.seconds = time.monotonic() - start
-
-
 def open_ledger(ledger: str | None, *, create: bool = False) -> Session:
     """The ledger that --ledger names (or $CODEC_LEDGER_URL, or ./codec-ledger.db) with its read models."""
     return open_session(parse_url(resolve_url(ledger)), create=create)
@@ -204,6 +171,10 @@ class Narrator(Narration):
     def rejected(self, candidate: Candidate) -> None:
         self.complain(f"🚫 Rejected by validation{self._which(candidate)}: {'; '.join(candidate.reasons)}")
         self.complain("❌ Not adopted")
+
+    def remeasuring(self, candidate: Candidate, version: int) -> None:
+        self.say(f"⚖️  Close to version {version}{self._which(candidate)}: measuring version {version} again on "
+                 "the same frames before deciding")
 
     def decided(self, candidate: Candidate) -> None:
         decision: DecisionRecord | dict[str, Any] = candidate.decision or {}

@@ -18,7 +18,7 @@ from runner.ensemble.compose import compose
 from runner.ensemble.members import MemberChoice, as_member, chosen_candidates
 from runner.ensemble.routing import Member, RoutingRule, routing_rule
 from runner.evaluation.clips import Suite
-from runner.evolution.lifecycle import Test, Validate, duplicate_outcome, submit
+from runner.evolution.lifecycle import Remeasure, Test, Validate, duplicate_outcome, submit
 from runner.evolution.narration import QUIET, Narration
 from runner.evolution.outcome import SubmitOutcome
 
@@ -57,7 +57,7 @@ def build_ensemble(app: CodecLedger, view: LedgerView, lineage: str, suite: Suit
 
 
 def submit_ensemble(app: CodecLedger, lineage: str, ensemble: Ensemble, *, validate: Validate, test: Test,
-                    narration: Narration = QUIET) -> SubmitOutcome:
+                    remeasure: Remeasure | None = None, narration: Narration = QUIET) -> SubmitOutcome:
     """Propose the ensemble with its members and rule on record, then take it through the cycle (idempotent)."""
     state = app.lineage(lineage)
     sha = sha256_of(ensemble.source)
@@ -69,5 +69,5 @@ def submit_ensemble(app: CodecLedger, lineage: str, ensemble: Ensemble, *, valid
     analysis_id, _ = app.record_proposal(
         lineage, key=f"{PLANNER}:{state.head}:{sha}", planner=PLANNER,
         text=f"Composed an {describe}.", source=ensemble.source, rationale=describe, details=ensemble.details())
-    return submit(app, lineage, ensemble.source, validate=validate, test=test, rationale=describe,
+    return submit(app, lineage, ensemble.source, validate=validate, test=test, remeasure=remeasure, rationale=describe,
                   planner=PLANNER, analysis_id=analysis_id, narration=narration)

@@ -20,7 +20,7 @@ from ledger.application import CodecLedger
 from ledger.errors import LedgerError
 from projections.session import Session
 from runner.ensemble.members import chosen_candidates
-from runner.evolution.lifecycle import TestAll, Validate, finish
+from runner.evolution.lifecycle import Remeasure, TestAll, Validate, finish
 from runner.evolution.narration import QUIET, Narration
 
 PLANNER = "import"
@@ -61,7 +61,8 @@ def origins(source: Session, lineage: str, top: int, by: str,
 
 
 def import_candidates(app: CodecLedger, lineage: str, found: list[tuple[ImportOrigin, str]], *, validate: Validate,
-                      test_all: TestAll, narration: Narration = QUIET) -> list[Imported]:
+                      test_all: TestAll, remeasure: Remeasure | None = None,
+                      narration: Narration = QUIET) -> list[Imported]:
     """Propose each source this lineage does not hold yet, then validate, test and decide every import
     that is not decided yet (those proposed now, and those a killed import left)."""
     out: list[Imported] = []
@@ -82,7 +83,8 @@ def import_candidates(app: CodecLedger, lineage: str, found: list[tuple[ImportOr
             pending.append(held)
         out.append(Imported(origin=origin, candidate_id=str(held.id), status=held.status, new=new))
     done = {str(step.candidate.id): step.candidate.status
-            for step in finish(app, lineage, pending, validate=validate, test_all=test_all, narration=narration)}
+            for step in finish(app, lineage, pending, validate=validate, test_all=test_all, remeasure=remeasure,
+                               narration=narration)}
     return [Imported(origin=item["origin"], candidate_id=item["candidate_id"],
                      status=done.get(item["candidate_id"], item["status"]), new=item["new"]) for item in out]
 

@@ -117,6 +117,15 @@ def adoption_test(source: str, suite: Suite, policy: Policy, *, sandbox: CodecRu
                           sandbox=sandbox, nonce=nonce, ladder=ladder)
 
 
+def remeasure_incumbent(source: str, suite: Suite, policy: Policy, nonce: str) -> AdoptionTestResult:
+    """A lineage's best measured again on a candidate's material (the candidate's test nonce), for a BD-rate
+    decision on the very same frames: the real clips only, which are all that decision compares (each clip's
+    variant depends on the nonce and the clip's name alone, so leaving the others out changes no frame)."""
+    real = Suite(name=suite.name, clips=suite.real_clips())
+    with sandbox_for(policy) as sandbox:
+        return adoption_test(source, real, policy, sandbox=sandbox, nonce=nonce)
+
+
 def test_candidate(source: str, suite: Suite, *, target_psnr_y: float = DEFAULT_TARGET_PSNR_Y,
                    sandbox: CodecRunner | None = None, nonce: str | None = None,
                    budget_seconds: float | None = None, ladder: tuple[int, ...] | None = None) -> AdoptionTestResult:

@@ -1,4 +1,5 @@
-"""A candidate's lifecycle, written once: validate -> reuse an earlier test of the same source -> test -> decide.
+"""A candidate's lifecycle, written once: validate -> reuse an earlier test of the same source -> test -> decide
+(measuring the best again on the candidate's material first, where the BD-rate policy wants that).
 
 finish() takes recorded candidates the rest of the way; the evolution loop calls it for each
 round of planned candidates, and submit() for one hand-written candidate (the `submit` command),
@@ -16,7 +17,7 @@ from typing import Any
 from domain.candidate import ADOPTED, DECLINED, PROPOSED, REJECTED, TESTED, Candidate
 from domain.ids import sha256_of
 from domain.lineage import Lineage
-from domain.policy import comparable
+from domain.policy import comparable, wants_same_material
 from domain.records import AdoptionTestResult, DecisionRecord
 from ledger.application import CodecLedger
 from runner.evolution.narration import QUIET, Narration
@@ -25,6 +26,7 @@ from runner.evolution.outcome import DUPLICATE, SubmitOutcome, bitrate_saving
 Validate = Callable[[str], list[str]]  # source -> the reasons it is refused (empty: it passed)
 Test = Callable[[str], AdoptionTestResult]  # source -> test_candidate's result
 TestAll = Callable[[list[str]], list[AdoptionTestResult]]  # sources -> their results, in the same order
+Remeasure = Callable[[str, str], AdoptionTestResult]  # (source, nonce) -> its test on that nonce's material
 
 DECIDED_EVENT = {ADOPTED: "CandidateAdopted", DECLINED: "CandidateDeclined"}
 
@@ -40,9 +42,10 @@ class Finished:
 
 
 def finish(app: CodecLedger, lineage: str, candidates: Sequence[Candidate], *, validate: Validate,
-           test_all: TestAll, narration: Narration = QUIET) -> list[Finished]:
+           test_all: TestAll, remeasure: Remeasure | None = None, narration: Narration = QUIET) -> list[Finished]:
     """Validate the proposed candidates, give each a test (an earlier one of the same source, or test_all's,
-    all run together), then decide the tested ones one at a time. Returns them in the order given."""
+    all run together), then decide the tested ones one at a time, each against the best measured again on its
+    own material where the policy wants that and `remeasure` is given. Returns them in the order given."""
     finished = [Finished(candidate) for candidate in candidates]
     to_test: list[tuple[Finished, str]] = []
     for step in finished:
@@ -72,6 +75,10 @@ def finish(app: CodecLedger, lineage: str, candidates: Sequence[Candidate], *, v
     for step in finished:
         current = app.candidate(step.candidate.id)  # another run may have finished it meanwhile
         if current.status == TESTED:
+            remeasured = None if remeasure is None else _remeasure_incumbent(app, lineage, current, remeasure,
+                                                                             narration)
+            if remeasured is not None:
+                step.recorded.append("IncumbentRemeasured")
             current = app.decide(lineage, str(current.id))
             step.recorded.append(DECIDED_EVENT[current.status])
         step.candidate = current
@@ -80,9 +87,26 @@ def finish(app: CodecLedger, lineage: str, candidates: Sequence[Candidate], *, v
     return finished
 
 
-def submit(app: CodecLedger, lineage: str, source: str, *, validate: Validate, test: Test, rationale: str = "",
-           planner: str = "human", model: str | None = None, analysis_id: str | None = None,
-           narration: Narration = QUIET) -> SubmitOutcome:
+def _remeasure_incumbent(app: CodecLedger, lineage: str, candidate: Candidate, remeasure: Remeasure,
+                         narration: Narration) -> Candidate | None:
+    """The best measured on the candidate's test material and recorded on it, where its decision against the best's
+    recorded curves is close to adoption (domain.policy.wants_same_material) and that was not done before; None
+    where nothing was wanted."""
+    state = app.lineage(lineage)
+    best = state.best
+    _, done = state.incumbent_metrics(candidate.remeasured_incumbent)
+    provenance = candidate.test_result.get("provenance")
+    nonce = provenance["nonce"] if provenance else None
+    if done or not nonce or not wants_same_material(state.judge(candidate.test_result), state.policy_object):
+        return None
+    narration.remeasuring(candidate, best["version"])
+    result = remeasure(app.source(best["sha256"]), nonce)
+    return app.record_remeasured_incumbent(str(candidate.id), best["version"], best["sha256"], result)
+
+
+def submit(app: CodecLedger, lineage: str, source: str, *, validate: Validate, test: Test,
+           remeasure: Remeasure | None = None, rationale: str = "", planner: str = "human", model: str | None = None,
+           analysis_id: str | None = None, narration: Narration = QUIET) -> SubmitOutcome:
     """One candidate through the whole cycle: propose, validate, test, decide, record.
 
     Idempotent: the same source submitted again on the same best records nothing new and
@@ -100,7 +124,7 @@ def submit(app: CodecLedger, lineage: str, source: str, *, validate: Validate, t
     candidate = existing or app.propose(lineage, source, rationale=rationale, planner=planner, model=model,
                                         analysis_id=analysis_id, parent_version=state.head)
     [done] = finish(app, lineage, [candidate], validate=validate, test_all=lambda sources: [test(s) for s in sources],
-                    narration=narration)
+                    remeasure=remeasure, narration=narration)
     recorded = ([] if existing else ["CandidateProposed"]) + done.recorded
     candidate = done.candidate
     if candidate.status == REJECTED:

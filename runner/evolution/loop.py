@@ -28,10 +28,12 @@ from dataclasses import dataclass, field, replace
 
 from domain.candidate import PENDING, PROPOSED, TESTED, Candidate
 from domain.ids import sha256_of
+from domain.records import AdoptionTestResult
 from domain.verdict import OK
 from projections.history import HistoryRow
 from projections.session import Session
 from runner.evaluation.clips import Suite
+from runner.evaluation.evaluator import remeasure_incumbent
 from runner.evolution.lifecycle import finish
 from runner.evolution.narration import QUIET, Narration
 from runner.evolution.stalls import watch_for_stalls
@@ -185,9 +187,12 @@ class Evolution:
     def _finish(self, candidates: list[Candidate], testers: Testers, summary: RunSummary) -> None:
         """Candidates of one round tested in parallel, then decided one at a time (runner/evolution/lifecycle.py)."""
         finished = finish(self.app, self.lineage, candidates, validate=validate, test_all=testers.test,
-                          narration=self.narration)
+                          remeasure=self._remeasure, narration=self.narration)
         versions = (done.candidate.adopted_version for done in finished)
         summary.adopted += [version for version in versions if version is not None]
+
+    def _remeasure(self, source: str, nonce: str) -> AdoptionTestResult:
+        return remeasure_incumbent(source, self.suite, self.policy, nonce)
 
     # --- what the planner sees ---
 

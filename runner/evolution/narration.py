@@ -23,6 +23,9 @@ class Narration:
     def rejected(self, candidate: Candidate) -> None:
         """Validation refused it (its reasons are on it)."""
 
+    def remeasuring(self, candidate: Candidate, version: int) -> None:
+        """Its decision is close: the best (version) is measured again on its test's material first."""
+
     def decided(self, candidate: Candidate) -> None:
         """It was tested and then adopted or declined (the decision is on it)."""
 
