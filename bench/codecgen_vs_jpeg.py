@@ -56,6 +56,14 @@ REFERENCE_GENOMES.update({
     "laplace+mv+side": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range")),
     "laplace+mv+side+rdoq": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range", rdoq=0.15)),
 })
+# issue 12's baseline (seed 4 with quarter samples by the 6-tap filter and a finer intra step), then with intra
+# prediction in intra frames and intra blocks in P frames, its intra quantiser retuned for it (flat, dead zone 0.42)
+_QUARTER = dict(seed_genomes()[3].to_dict(), subpel=4, interp="sixtap", ipratio=1.7)
+REFERENCE_GENOMES.update({
+    "quarter-sixtap": Genome.from_dict(_QUARTER),
+    "quarter-sixtap+intra": Genome.from_dict(dict(_QUARTER, intra_pred="planar", intra_blocks=True, qmatrix="flat",
+                                                  deadzone_intra=0.42)),
+})
 
 
 def rd(points: list[dict]) -> list[tuple[float, float]]:

@@ -51,16 +51,18 @@ GENES: dict[str, tuple] = {
     "interp": ("bilinear", "sixtap"),
     "side": ("deflate", "range"),
     "rdoq": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3),
+    "intra_pred": ("off", "dc_hv", "planar"),
+    "intra_blocks": (False, True),
 }
 
 # Genes added after the first generator: a genome that has them at their defaults renders to the same
 # text as before they existed, so that ledgers keep recognising the candidates they already hold.
-LATER_GENES = ("mv_code", "interp", "side", "rdoq")
+LATER_GENES = ("mv_code", "interp", "side", "rdoq", "intra_pred", "intra_blocks")
 
 # Genes whose choices are ordered (mutation steps to a neighbour most of the time).
 ORDERED = {
     "chroma_q", "block", "ramp", "deadzone_intra", "deadzone_inter", "mb", "search", "subpel",
-    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level", "rdoq",
+    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level", "rdoq", "intra_pred",
 }
 
 # Pasted into every rendered module's docstring: a change here changes every candidate's source.
@@ -97,6 +99,8 @@ GENE_HELP = {
     "interp": "sub-sample interpolation: bilinear, or H.264's 6-tap filter for half samples (quarter: mean of two)",
     "side": "laplace coder's flags and models: deflated bytes, or range-coded flags and log-linear models",
     "rdoq": "RD-optimised quantisation: lambda / step^2 for zeroing costly +-1 levels and blocks (0 = off)",
+    "intra_pred": "intra frames' blocks predicted from reconstructed neighbours: DC, vertical, horizontal (and planar)",
+    "intra_blocks": "P frames: luma blocks that intra prediction codes for less than motion compensation are intra",
 }
 
 
@@ -105,7 +109,7 @@ GENE_HELP = {
 PRIOR_WEIGHTS = {
     "prediction": 3.0, "entropy": 2.0, "packing": 1.5, "qmatrix_inter": 1.5, "subpel": 1.5,
     "deblock": 1.5, "deadzone_inter": 1.5, "skip": 1.5, "search": 1.5, "mv_code": 2.0, "rdoq": 2.0,
-    "interp": 1.5, "side": 2.0,
+    "interp": 1.5, "side": 2.0, "intra_pred": 2.0,
 }
 
 
@@ -145,6 +149,8 @@ class Genome:
     interp: str = "bilinear"
     side: str = "deflate"
     rdoq: float = 0.0
+    intra_pred: str = "off"
+    intra_blocks: bool = False
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -174,6 +180,11 @@ class Genome:
     def mv_laplace(self) -> bool:
         """Motion vectors go to the range coder (which only the laplace entropy coder has)."""
         return self.motion and self.entropy == "laplace" and self.mv_code == "laplace"
+
+    @property
+    def intra_in_p(self) -> bool:
+        """P frames may code blocks by intra prediction (which needs it in intra frames first)."""
+        return self.intra_blocks and self.intra_pred != "off" and self.inter
 
     @property
     def scaled(self) -> bool:
@@ -217,6 +228,9 @@ class Genome:
             parts.append("previous-frame")
         else:
             parts.append("intra")
+        if g.intra_pred != "off":
+            parts.append(f"intra-predicted ({'DC/V/H' if g.intra_pred == 'dc_hv' else 'DC/V/H/planar'})"
+                         + (" also in P frames" if g.intra_in_p else ""))
         if g.entropy == "laplace":
             coded = " and vectors" if g.mv_laplace else ""
             side = ", range-coded flags and models" if g.side == "range" else ""
@@ -248,6 +262,10 @@ def active_genes(genome: Genome) -> list[str]:
         if name == "interp" and not (g.motion and g.subpel > 1):
             continue
         if (name == "mv_code" and not (g.motion and g.entropy == "laplace")) or (name == "mv_pred" and g.mv_laplace):
+            continue
+        if name == "intra_blocks" and (g.intra_pred == "off" or not g.inter):
+            continue
+        if name == "dc_pred" and g.intra_pred != "off":  # the DCs of predicted blocks have no trend to DPCM
             continue
         if name == "upscale" and not g.scaled:
             continue

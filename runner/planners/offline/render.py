@@ -22,7 +22,9 @@ templates/ with the genome's constants and tables:
 - genes added since (``LATER_GENES``, written into a module only away from their defaults, so older
   genomes render to the very same text): median-predicted motion vectors range-coded by neighbour
   context (mv_code), the coded-block flags and model parameters range-coded too (side), H.264's
-  6-tap sub-sample filter (interp) and RD-optimised quantisation (rdoq).
+  6-tap sub-sample filter (interp), RD-optimised quantisation (rdoq), and intra prediction from
+  reconstructed neighbours along anti-diagonal wavefronts: every block of intra frames (intra_pred),
+  and P-frame blocks that it codes for less than motion compensation does (intra_blocks).
 
 Every genome renders to working source (tests/runner/test_codecgen.py checks hundreds). The
 text must stay the same for the same genome: ledgers know candidates by the sha256 of their
@@ -54,6 +56,15 @@ from runner.planners.offline.templates.bitstream import (
 )
 from runner.planners.offline.templates.colour import colour_code
 from runner.planners.offline.templates.frame import CONFIG_CODE, frame_code
+from runner.planners.offline.templates.intra import (
+    INTRA_BLOCK_MODES_CODE,
+    INTRA_BLOCKS_CODE,
+    INTRA_CODE,
+    INTRA_LAMBDA16,
+    INTRA_MODE_COUNT,
+    INTRA_MODE_NAMES,
+    INTRA_MODES_CODE,
+)
 from runner.planners.offline.templates.motion import (
     MOTION_SEARCH_CODE,
     MV_BYTES_CODE,
@@ -93,6 +104,11 @@ def render(genome: Genome) -> str:
         out.append(LAPLACE_RANGE_PACKING_CODE if g.side == "range" else LAPLACE_PACKING_CODE)
     else:
         out.append(PACKING_CODE[g.packing])
+    if g.intra_pred != "off":
+        coded_by = "range" if g.entropy == "laplace" else "bytes"
+        out += [INTRA_CODE, INTRA_MODES_CODE[coded_by]]
+        if g.intra_in_p:
+            out += [INTRA_BLOCKS_CODE, INTRA_BLOCK_MODES_CODE[coded_by]]
     if g.motion:
         sixtap = g.interp == "sixtap" and g.subpel > 1
         out += [SUBPEL_SIXTAP_CODE if sixtap else SUBPEL_BILINEAR_CODE, MOTION_SEARCH_CODE,
@@ -168,7 +184,7 @@ def _constants(g: Genome) -> str:
         f"IPRATIO16 = {int(round(g.ipratio * 16)) if g.inter else 16}  # intra step divisor in 1/16",
         f"DEADZONE_INTRA = {g.deadzone_intra!r}",
         f"DEADZONE_INTER = {g.deadzone_inter!r}",
-        f"DC_PRED = {g.dc_pred}",
+        f"DC_PRED = {g.dc_pred and g.intra_pred == 'off'}",  # intra prediction leaves no DC trend (intra.py)
         f"SKIP = {g.skip}",
         f"DECIMATE = {g.decimate if g.inter else 0}",
         f"KEYINT = {g.keyint if g.inter else 1}",
@@ -176,6 +192,12 @@ def _constants(g: Genome) -> str:
     ]
     if g.rdoq:
         consts.append(f"RDOQ_LAMBDA = {g.rdoq!r}  # lambda of the RD-optimised quantisation, per step^2")
+    if g.intra_pred != "off":
+        modes = INTRA_MODE_COUNT[g.intra_pred]
+        consts += [
+            f"INTRA_MODES = {modes}  # {', '.join(INTRA_MODE_NAMES[:modes])}",
+            f"INTRA_LAMBDA16 = {INTRA_LAMBDA16}  # intra mode decision: D + lambda R, lambda = step^2 * this / 16",
+        ]
     if g.entropy == "lzma":
         consts.append(f"MATCH_FINDER = lzma.{LZMA_PRESETS[g.level][1]}")
     if g.deblock:

@@ -39,8 +39,16 @@ def frame_code(g: Genome) -> str:
     def mv_arg(name: str) -> str:
         return f", {name}" if g.mv_laplace else ""
 
-    reconstruct = "_reconstruct(levels, m, pred, h, w)"
-    recon_line = f"        recon.append({f'_deblock({reconstruct}, m)' if g.deblock else reconstruct})"
+    def recon_line(reconstruct: str) -> str:
+        return f"        recon.append({f'_deblock({reconstruct}, m)' if g.deblock else reconstruct})"
+
+    reconstruct = enc_reconstruct = dec_reconstruct = "_reconstruct(levels, m, pred, h, w)"
+    intra_pred = g.intra_pred != "off"  # intra frames' levels and pictures come from templates/intra.py
+    intra_blocks = g.intra_in_p  # ... and P frames' intra blocks too
+    if intra_pred:
+        enc_reconstruct = "picture" if intra_blocks else f"(picture if intra else {reconstruct})"
+        inter_reconstruct = "_intra_blocks_decode(levels, modes, m, pred, h, w)" if intra_blocks else reconstruct
+        dec_reconstruct = f"(_intra_decode(levels, modes, m, h, w) if intra else {inter_reconstruct})"
     enc = [
         'def compress_video_frame(frame, frame_index, config):',
         '    quality = _quality(config)',
@@ -80,11 +88,20 @@ def frame_code(g: Genome) -> str:
     ]
     quantise = '_quantise({}, m, DEADZONE_INTRA if intra else DEADZONE_INTER)'
     if g.rdoq:
-        enc += ['        coef = _fdct(plane - base)', f'        levels = _rdoq({quantise.format("coef")}, coef, m)']
+        level_lines = ['        coef = _fdct(plane - base)',
+                       f'        levels = _rdoq({quantise.format("coef")}, coef, m)']
     else:
-        enc.append(f'        levels = {quantise.format("_fdct(plane - base)")}')
+        level_lines = [f'        levels = {quantise.format("_fdct(plane - base)")}']
     if g.inter:
-        enc += ['        if not intra and DECIMATE:', '            levels = _decimate(levels)']
+        level_lines += ['        if not intra and DECIMATE:', '            levels = _decimate(levels)']
+    if intra_blocks:
+        intra_blocks_call = f'_intra_blocks(plane, pred, levels, m, chroma, sections{coder_arg("encoder")})'
+        level_lines.append(f'        levels, picture = {intra_blocks_call}')
+    if intra_pred:
+        level_lines = ['        if intra:',
+                       f'            levels, picture = _intra_encode(plane, m, sections{coder_arg("encoder")})',
+                       '        else:'] + ['    ' + line for line in level_lines]
+    enc += level_lines
     # with side "range" and no vectors in byte sections, nothing is left for them: the words alone follow
     words_only = laplace and g.side == "range" and (g.mv_laplace or not g.motion)
     if words_only:
@@ -95,7 +112,7 @@ def frame_code(g: Genome) -> str:
         payload = '_squeeze(_join(sections))'
     enc += [
         f'        _pack(levels, intra, w // BLOCK, sections{coder_arg("encoder")})',
-        recon_line,
+        recon_line(enc_reconstruct),
         '    STATE["geometry"], STATE["ref"] = geometry, recon',
         '    # header: frame type, then the quality the levels were scaled with (the decoder reads it from here)',
         f'    return bytes([1 if intra else 0, quality]) + {payload}',
@@ -142,8 +159,14 @@ def frame_code(g: Genome) -> str:
         '    recon = []',
         f'    for (h, w), pred, chroma in zip(shapes, preds, {chroma_flags}):',
         '        m = _qmatrix(quality, chroma, intra)',
+    ]
+    if intra_pred:
+        modes = f'_intra_modes(sections, h // BLOCK, w // BLOCK{coder_arg("decoder")})'
+        inter_modes = f'_block_modes(sections, h // BLOCK, w // BLOCK, chroma{coder_arg("decoder")})'
+        dec.append(f'        modes = {modes} if intra else {inter_modes if intra_blocks else None}')
+    dec += [
         f'        levels = _unpack(sections, (h // BLOCK) * (w // BLOCK), intra, w // BLOCK{coder_arg("decoder")})',
-        recon_line,
+        recon_line(dec_reconstruct),
         '    STATE["geometry"], STATE["ref"] = geometry, recon',
         '    return _to_bgr(recon, geometry)',
     ]
