@@ -13,6 +13,7 @@ separate module namespaces), so the figures are the codec's own, without sandbox
     .venv/bin/python bench/codecgen_vs_jpeg.py --matched       # plus kbps at 35 dB
     .venv/bin/python bench/codecgen_vs_jpeg.py --genome '{"prediction": "motion", "entropy": "lzma"}'
     .venv/bin/python bench/codecgen_vs_jpeg.py --clip some.mp4    # more real clips (never the reserved ones)
+    .venv/bin/python bench/codecgen_vs_jpeg.py --held-out         # the held-out clips instead of the training ones
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runner.evaluation.bdrate import bd_rate  # noqa: E402
-from runner.evaluation.clips import CIF, Clip, default_suite, load_clip  # noqa: E402
+from runner.evaluation.clips import CIF, Clip, default_suite, held_out_suite, load_clip  # noqa: E402
 from runner.evaluation.evaluator import measure_point  # noqa: E402
 from runner.evaluation.references import available_codecs, reference_ladder  # noqa: E402
 from runner.planners.offline.genome import Genome, seed_genomes  # noqa: E402
@@ -180,12 +181,14 @@ def main(argv: list[str] | None = None) -> int:
                         help="only these reference genomes (repeatable; default: all)")
     parser.add_argument("--clip", action="append", default=[], help="another real clip, a video or PNG folder "
                         "(repeatable; up to 30 frames within CIF)")
+    parser.add_argument("--held-out", action="store_true", help="the held-out clips instead of the training ones")
     parser.add_argument("--matched", action="store_true", help="also bisect the quality for --target dB")
     parser.add_argument("--target", type=float, default=35.0, help="PSNR-Y target of --matched (default 35)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     args = parser.parse_args(argv)
 
-    clips = list(default_suite().real_clips()) + [load_clip(path, frames=30, max_size=CIF) for path in args.clip]
+    clips = list((held_out_suite() if args.held_out else default_suite()).real_clips())
+    clips += [load_clip(path, frames=30, max_size=CIF) for path in args.clip]
     genomes: list[tuple[str, Genome]] = []
     if not args.no_seeds:
         genomes += [(f"seed{i}", g) for i, g in enumerate(seed_genomes())]
