@@ -23,6 +23,8 @@ import json
 import os
 import sys
 
+import numpy as np
+
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from runner.evaluation.bdrate import bd_rate  # noqa: E402
@@ -57,13 +59,19 @@ REFERENCE_GENOMES.update({
     "laplace+mv+side": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range")),
     "laplace+mv+side+rdoq": Genome.from_dict(dict(_LAPLACE, mv_code="laplace", side="range", rdoq=0.15)),
 })
-# issue 12's baseline (seed 4 with quarter samples by the 6-tap filter and a finer intra step), then with intra
-# prediction in intra frames and intra blocks in P frames, its intra quantiser retuned for it (flat, dead zone 0.42)
-_QUARTER = dict(seed_genomes()[3].to_dict(), subpel=4, interp="sixtap", ipratio=1.7)
+# issue 12's baseline (the motion seed family before intra prediction and RD modes, with quarter samples by the
+# 6-tap filter and a finer intra step), then with intra prediction in intra frames and intra blocks in P frames
+# (its intra quantiser retuned for it: flat, dead zone 0.42), with the RD mode decision of predicted macroblocks
+# (SKIP / INTER / four vectors), and with both
+_QUARTER = Genome(prediction="motion", search=16, qmatrix_inter="flat", deadzone_intra=0.2, deadzone_inter=0.33,
+                  decimate=2, deblock=1, chroma_q=4.0, dc_pred=True, skip=True, entropy="laplace", level=9,
+                  mv_code="laplace", side="range", subpel=4, interp="sixtap", ipratio=1.7).to_dict()
+_INTRA = dict(intra_pred="planar", intra_blocks=True, qmatrix="flat", deadzone_intra=0.42)
 REFERENCE_GENOMES.update({
     "quarter-sixtap": Genome.from_dict(_QUARTER),
-    "quarter-sixtap+intra": Genome.from_dict(dict(_QUARTER, intra_pred="planar", intra_blocks=True, qmatrix="flat",
-                                                  deadzone_intra=0.42)),
+    "quarter-sixtap+intra": Genome.from_dict(dict(_QUARTER, **_INTRA)),
+    "quarter-sixtap+modes": Genome.from_dict(dict(_QUARTER, modes="split")),
+    "quarter-sixtap+intra+modes": Genome.from_dict(dict(_QUARTER, **_INTRA, modes="split")),
 })
 
 
@@ -77,25 +85,44 @@ def fmt_bd(value: float | None) -> str:
 
 def vector_share(source: str, frames, quality: int, fps: float) -> dict:
     """Bytes of one encode of ``frames``, and how many of them the motion vectors take: the range
-    coder's bits spent in _put_vectors plus its byte sections deflated on their own (an estimate
-    for codecs that deflate the vectors together with the levels). Runs the trusted, rendered
+    coder's bits spent in _put_vectors (or, with the modes gene, _put_part_vectors) plus its byte
+    sections deflated on their own (an estimate for codecs that deflate the vectors together with the
+    levels); with the modes gene also the share of each macroblock mode. Runs the trusted, rendered
     source in this process."""
     namespace: dict = {"__name__": "vector_share"}
     exec(compile(source, "<candidate>", "exec"), namespace)  # noqa: S102 - our own rendered codec
-    put, bits, kept = namespace["_put_vectors"], [0], []
+    bits, kept, modes = [0], [], []
 
-    def counting(vy, vx, sections, *coder):
-        before, first = (coder[0].num_bits() if coder else 0), len(sections)
-        put(vy, vx, sections, *coder)
-        bits[0] += (coder[0].num_bits() if coder else 0) - before
-        kept.extend(sections[first:])
+    def counting(put):
+        def counted(*args):
+            # (..., sections) for deflated vectors, (..., sections, range encoder) for range-coded ones
+            sections, coder = (args[-1], None) if isinstance(args[-1], list) else args[-2:]
+            before, first = (coder.num_bits() if coder else 0), len(sections)
+            put(*args)
+            bits[0] += (coder.num_bits() if coder else 0) - before
+            kept.extend(sections[first:])
+        return counted
 
-    namespace["_put_vectors"] = counting
+    for name in ("_put_vectors", "_put_part_vectors"):
+        if name in namespace:
+            namespace[name] = counting(namespace[name])
+    if "_put_modes" in namespace:
+        put_modes = namespace["_put_modes"]
+
+        def recording(chosen, *rest):
+            modes.append(chosen.copy())
+            put_modes(chosen, *rest)
+
+        namespace["_put_modes"] = recording
     height, width = frames.shape[1:3]
     config = {"quality": quality, "width": width, "height": height, "fps": fps}
     total = sum(len(namespace["compress_video_frame"](f.copy(), i, dict(config))) for i, f in enumerate(frames))
     sections = namespace["_squeeze"](namespace["_join"](kept)) if kept else b""
-    return {"bytes": total, "vector_bytes": bits[0] // 8 + len(sections)}
+    out: dict = {"bytes": total, "vector_bytes": bits[0] // 8 + len(sections)}
+    if modes:
+        chosen = np.concatenate([m.ravel() for m in modes])
+        out["modes"] = {name: float(np.mean(chosen == i)) for i, name in enumerate(namespace["MODES"])}
+    return out
 
 
 def matched_quality(runner, source: str, clip, target: float) -> tuple[int, dict] | None:
@@ -162,6 +189,8 @@ def print_row(row: dict, clip: Clip, args) -> None:
     if vectors:
         print(f"  motion vectors at q50: {vectors['vector_bytes']} of {vectors['bytes']} bytes "
               f"({100.0 * vectors['vector_bytes'] / max(1, vectors['bytes']):.1f}%)")
+    if vectors and "modes" in vectors:
+        print("  macroblock modes at q50: " + ", ".join(f"{k} {100.0 * v:.1f}%" for k, v in vectors["modes"].items()))
     print(f"  speed: encode {row['encode_fps']:.0f} fps, decode {row['decode_fps']:.0f} fps, "
           f"{row['seconds_per_run']:.2f} s per {clip.count}-frame encode+decode (ladder average)")
     if args.matched:

@@ -23,9 +23,10 @@ from runner.sandbox.validation import validate
 from tests.runner.test_codecgen import _frames, _modules, _psnr_y, _round_trip, static_problems
 from tests.runner.test_codecgen_blocks import MOTION_LAPLACE
 from tests.runner.test_codecgen_blocks_sandbox import _encoder_view
+from tests.runner.test_codecgen_modes import BASE
 
 # the baseline of issue 12 (seed 4 with quarter samples by the 6-tap filter) with intra prediction
-BASELINE = replace(seed_genomes()[3], subpel=4, interp="sixtap", ipratio=1.7)
+BASELINE = BASE  # issue 12's baseline: the motion family before intra prediction and RD modes
 PLANAR = replace(BASELINE, intra_pred="planar")
 BLOCKS = replace(PLANAR, intra_blocks=True)
 DC_HV = replace(BASELINE, intra_pred="dc_hv", qmatrix="flat", deadzone_intra=0.33)

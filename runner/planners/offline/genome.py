@@ -53,16 +53,18 @@ GENES: dict[str, tuple] = {
     "rdoq": (0.0, 0.05, 0.1, 0.15, 0.2, 0.3),
     "intra_pred": ("off", "dc_hv", "planar"),
     "intra_blocks": (False, True),
+    # RD mode per macroblock of predicted frames: skip = SKIP or INTER; split adds four MB/2 vectors
+    "modes": ("off", "skip", "split"),
 }
 
 # Genes added after the first generator: a genome that has them at their defaults renders to the same
 # text as before they existed, so that ledgers keep recognising the candidates they already hold.
-LATER_GENES = ("mv_code", "interp", "side", "rdoq", "intra_pred", "intra_blocks")
+LATER_GENES = ("mv_code", "interp", "side", "rdoq", "intra_pred", "intra_blocks", "modes")
 
 # Genes whose choices are ordered (mutation steps to a neighbour most of the time).
 ORDERED = {
     "chroma_q", "block", "ramp", "deadzone_intra", "deadzone_inter", "mb", "search", "subpel",
-    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level", "rdoq", "intra_pred",
+    "mv_lambda", "deblock", "decimate", "ipratio", "keyint", "scale", "level", "rdoq", "intra_pred", "modes",
 }
 
 # Pasted into every rendered module's docstring: a change here changes every candidate's source.
@@ -101,6 +103,8 @@ GENE_HELP = {
     "rdoq": "RD-optimised quantisation: lambda / step^2 for zeroing costly +-1 levels and blocks (0 = off)",
     "intra_pred": "intra frames' blocks predicted from reconstructed neighbours: DC, vertical, horizontal (and planar)",
     "intra_blocks": "P frames: luma blocks that intra prediction codes for less than motion compensation are intra",
+    "modes": "predicted macroblocks by D + lambda R: skip = SKIP (predicted vector, no residual) or INTER, "
+             "split adds INTER with four MB/2 vectors; vectors' rate in the motion search",
 }
 
 
@@ -109,7 +113,7 @@ GENE_HELP = {
 PRIOR_WEIGHTS = {
     "prediction": 3.0, "entropy": 2.0, "packing": 1.5, "qmatrix_inter": 1.5, "subpel": 1.5,
     "deblock": 1.5, "deadzone_inter": 1.5, "skip": 1.5, "search": 1.5, "mv_code": 2.0, "rdoq": 2.0,
-    "interp": 1.5, "side": 2.0, "intra_pred": 2.0,
+    "interp": 1.5, "side": 2.0, "intra_pred": 2.0, "modes": 2.0,
 }
 
 
@@ -151,6 +155,7 @@ class Genome:
     rdoq: float = 0.0
     intra_pred: str = "off"
     intra_blocks: bool = False
+    modes: str = "off"
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -239,6 +244,8 @@ class Genome:
             parts.append(f"{g.packing} {g.entropy}-{g.level}")
         if g.rdoq:
             parts.append(f"RDOQ {g.rdoq}")
+        if g.modes != "off" and g.mv_laplace:
+            parts.append("RD modes skip/inter" + ("/split" if g.modes == "split" else ""))
         return ", ".join(parts)
 
 
@@ -266,6 +273,8 @@ def active_genes(genome: Genome) -> list[str]:
         if name == "intra_blocks" and (g.intra_pred == "off" or not g.inter):
             continue
         if name == "dc_pred" and g.intra_pred != "off":  # the DCs of predicted blocks have no trend to DPCM
+            continue
+        if name == "modes" and not g.mv_laplace:  # SKIP's vector is the range-coded vectors' predictor
             continue
         if name == "upscale" and not g.scaled:
             continue
@@ -336,7 +345,7 @@ def mutate(genome: Genome, rng: random.Random, n_genes: int | None = None,
 def crossover(a: Genome, b: Genome, rng: random.Random) -> Genome:
     """Uniform crossover; the motion genes travel together, as one block of design."""
     da, db = a.to_dict(), b.to_dict()
-    groups = [("prediction", "mb", "search", "subpel", "mv_lambda", "mv_pred", "mv_code", "interp")]
+    groups = [("prediction", "mb", "search", "subpel", "mv_lambda", "mv_pred", "mv_code", "interp", "modes")]
     grouped = {n for grp in groups for n in grp}
     out = {}
     for grp in groups:

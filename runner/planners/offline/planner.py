@@ -28,6 +28,7 @@ from runner.planners.offline.genome import (
     seed_genomes,
 )
 from runner.planners.offline.render import genome_from_source, render
+from runner.sandbox.validation import MAX_SOURCE_BYTES
 
 
 class OfflinePlanner:
@@ -50,7 +51,8 @@ class OfflinePlanner:
         for _ in range(50):
             child, how = self._vary(best, genomes, context, weights, rng)
             source = render(child)
-            if sha256_of(source) not in tried:
+            # the sandbox refuses a source above its size limit: such a design is not worth a proposal
+            if sha256_of(source) not in tried and len(source.encode()) <= MAX_SOURCE_BYTES:
                 break
         analysis = _analysis(context, best, weights, notes, how)
         warm = {"warm_start": self.warm_start} if self.warm_start else {}

@@ -22,9 +22,10 @@ templates/ with the genome's constants and tables:
 - genes added since (``LATER_GENES``, written into a module only away from their defaults, so older
   genomes render to the very same text): median-predicted motion vectors range-coded by neighbour
   context (mv_code), the coded-block flags and model parameters range-coded too (side), H.264's
-  6-tap sub-sample filter (interp), RD-optimised quantisation (rdoq), and intra prediction from
+  6-tap sub-sample filter (interp), RD-optimised quantisation (rdoq), intra prediction from
   reconstructed neighbours along anti-diagonal wavefronts: every block of intra frames (intra_pred),
-  and P-frame blocks that it codes for less than motion compensation does (intra_blocks).
+  and P-frame blocks that it codes for less than motion compensation does (intra_blocks), and the RD
+  mode decision of predicted macroblocks (modes).
 
 Every genome renders to working source (tests/runner/test_codecgen.py checks hundreds). The
 text must stay the same for the same genome: ledgers know candidates by the sha256 of their
@@ -65,56 +66,82 @@ from runner.planners.offline.templates.intra import (
     INTRA_MODE_NAMES,
     INTRA_MODES_CODE,
 )
+from runner.planners.offline.templates.modes import MODES_CODE, MODES_ENCODER_CODE, modes_constants, modes_on
 from runner.planners.offline.templates.motion import (
     MOTION_SEARCH_CODE,
     MV_BYTES_CODE,
     MV_LAPLACE_CODE,
+    MV_MEDIAN_CODE,
+    MV_MODEL_CODE,
     SUBPEL_BILINEAR_CODE,
     SUBPEL_SIXTAP_CODE,
 )
 from runner.planners.offline.templates.transform import DEBLOCK_CODE, RDOQ_CODE, TRANSFORM_CODE
 
 GENERATOR_VERSION = "codecgen-1"
+# A documented module above this many bytes is rendered lean: the codec blocks without their functions'
+# docstrings and comment lines (the module docstring still explains every gene; templates/ keeps the
+# documentation). The sandbox refuses sources above runner.sandbox.validation.MAX_SOURCE_BYTES (64 KiB), and
+# the big blocks (intra prediction, RD modes) together pass it; every genome rendered before they existed
+# stays far below this (41 KB at most), so their text is unchanged.
+LEAN_ABOVE_BYTES = 56 * 1024
 
 
 def render(genome: Genome) -> str:
-    """The whole candidate module for ``genome`` (deterministic: same genome, same text)."""
+    """The whole candidate module for ``genome`` (deterministic: same genome, same text); lean (see
+    LEAN_ABOVE_BYTES) where the documented module would be too large."""
     g = genome
     coder = ENTROPY_CODERS[g.entropy]
-    out = [
+    head = [
         _docstring(g),
         _imports(g, coder.module),
         _genes_literal(g),
         _constants(g),
         _tables(g),
         'STATE = {"geometry": None, "ref": None}  # this process\'s last reconstructed planes\n\n\n',
-        coder.code + "\n\n",
-        CONFIG_CODE,
-        BYTES_CODE,
-        TRANSFORM_CODE,
     ]
+    blocks = [coder.code + "\n\n", CONFIG_CODE, BYTES_CODE, TRANSFORM_CODE]
     if g.deblock:
-        out.append(DEBLOCK_CODE)
+        blocks.append(DEBLOCK_CODE)
     if g.rdoq:
-        out.append(RDOQ_CODE)
-    out.append(colour_code(g))
+        blocks.append(RDOQ_CODE)
+    blocks.append(colour_code(g))
     if g.entropy == "laplace" and (g.mv_laplace or g.side == "range"):
-        out.append(SIDE_CODE[g.side])
+        blocks.append(SIDE_CODE[g.side])
     if g.entropy == "laplace":
-        out.append(LAPLACE_RANGE_PACKING_CODE if g.side == "range" else LAPLACE_PACKING_CODE)
+        blocks.append(LAPLACE_RANGE_PACKING_CODE if g.side == "range" else LAPLACE_PACKING_CODE)
     else:
-        out.append(PACKING_CODE[g.packing])
+        blocks.append(PACKING_CODE[g.packing])
     if g.intra_pred != "off":
         coded_by = "range" if g.entropy == "laplace" else "bytes"
-        out += [INTRA_CODE, INTRA_MODES_CODE[coded_by]]
+        blocks += [INTRA_CODE, INTRA_MODES_CODE[coded_by]]
         if g.intra_in_p:
-            out += [INTRA_BLOCKS_CODE, INTRA_BLOCK_MODES_CODE[coded_by]]
+            blocks += [INTRA_BLOCKS_CODE, INTRA_BLOCK_MODES_CODE[coded_by]]
     if g.motion:
         sixtap = g.interp == "sixtap" and g.subpel > 1
-        out += [SUBPEL_SIXTAP_CODE if sixtap else SUBPEL_BILINEAR_CODE, MOTION_SEARCH_CODE,
-                MV_LAPLACE_CODE if g.mv_laplace else MV_BYTES_CODE]
-    out.append(frame_code(g))
-    return "".join(out).rstrip() + "\n"
+        blocks += [SUBPEL_SIXTAP_CODE if sixtap else SUBPEL_BILINEAR_CODE, MOTION_SEARCH_CODE]
+        if modes_on(g):  # the modes code their vectors their own way, with the median and the models
+            blocks += [MV_MEDIAN_CODE, MV_MODEL_CODE, MODES_CODE, MODES_ENCODER_CODE]
+        else:
+            blocks.append(MV_LAPLACE_CODE if g.mv_laplace else MV_BYTES_CODE)
+    blocks.append(frame_code(g))
+    text = "".join(head + blocks).rstrip() + "\n"
+    if len(text.encode()) <= LEAN_ABOVE_BYTES:
+        return text
+    return "".join(head + [_lean(block) for block in blocks]).rstrip() + "\n"
+
+
+def _lean(code: str) -> str:
+    """A block's code without its functions' docstrings and its comment lines (same statements, same order)."""
+    tree = ast.parse(code)
+    dropped: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef) and len(node.body) > 1 and isinstance(node.body[0], ast.Expr) \
+                and isinstance(node.body[0].value, ast.Constant) and isinstance(node.body[0].value.value, str):
+            dropped.update(range(node.body[0].lineno, (node.body[0].end_lineno or node.body[0].lineno) + 1))
+    kept = [line for number, line in enumerate(code.splitlines(keepends=True), 1)
+            if number not in dropped and not line.lstrip().startswith("#")]
+    return "".join(kept)
 
 
 def genome_from_source(source: str) -> Genome | None:
@@ -217,7 +244,7 @@ def _constants(g: Genome) -> str:
             f"MV_LAMBDA = {g.mv_lambda!r}",
             f"MV_PRED = {g.mv_pred}",
         ]
-    return "\n".join(consts) + "\n\n"
+    return "\n".join(consts) + "\n" + modes_constants(g) + "\n"
 
 
 def _tables(g: Genome) -> str:

@@ -11,6 +11,7 @@ words alone.
 from __future__ import annotations
 
 from runner.planners.offline.genome import Genome
+from runner.planners.offline.templates.modes import modes_on
 
 CONFIG_CODE = '''\
 def _quality(config):
@@ -65,7 +66,15 @@ def frame_code(g: Genome) -> str:
     enc += ['    sections = []', '    preds = [None, None, None]']
     if laplace:
         enc.append('    encoder = constriction.stream.queue.RangeEncoder()  # the level planes')
-    if g.motion:
+    if modes_on(g):  # search, modes and vectors in one: templates/modes.py
+        enc += [
+            '    if not intra:',
+            '        planes, preds = _code_modes(planes, STATE["ref"], quality, frame_index, '
+            f'{chroma_flags}, sections, encoder)',
+            '    else:',
+            '        STATE["modes"] = None  # the modes\' history starts again at a key frame',
+        ]
+    elif g.motion:
         enc += [
             '    if not intra:',
             '        lam = MV_LAMBDA * float(_qmatrix(quality, False, False)[0, 0]) / 16.0',
@@ -147,7 +156,10 @@ def frame_code(g: Genome) -> str:
             '        if ref is None or STATE["geometry"] != geometry:  # no reference: mid-grey',
             '            ref = [np.full(s, 128, dtype=np.int16) for s in shapes]',
         ]
-        if g.motion:
+        if modes_on(g):
+            dec += ['        preds = _read_modes(ref, frame_index, sections, decoder)', '    else:',
+                    '        STATE["modes"] = None']
+        elif g.motion:
             dec += [
                 '        h, w = shapes[0]',
                 f'        vy, vx = _get_vectors(sections, (h // MB, w // MB){mv_arg("decoder")})',

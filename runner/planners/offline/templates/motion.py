@@ -182,7 +182,9 @@ def _get_vectors(sections, shape):
 
 # mv_code "laplace" (needs the laplace entropy coder's range coder and models). Decoder-side cost:
 # one range-coder call per row and component, and a Python loop over the blocks for the medians.
-MV_LAPLACE_CODE = '''\
+# Its parts: the median predictor and the models' helpers, which the RD modes (templates/modes.py) use too,
+# and the decoding of medians and the coding of one vector per macroblock, which they do their own way.
+MV_MEDIAN_CODE = '''\
 MV_CONTEXT_CAP = 48  # neighbour activity (sum of |difference| nearby, 1/SUBPEL units) beyond this shares a model
 
 
@@ -204,6 +206,9 @@ def _mv_median(v):
     return pred
 
 
+'''
+
+MV_UNMEDIAN_CODE = '''\
 def _mv_unmedian(d):
     """The decoder's inverse of v - _mv_median(v), block by block (each needs its left neighbour)."""
     rows, cols = d.shape
@@ -222,6 +227,9 @@ def _mv_unmedian(d):
     return v
 
 
+'''
+
+MV_MODEL_CODE = '''\
 def _mv_near(previous):
     """Per block of a row: the activity |dy| + |dx| of the three blocks above it (integers)."""
     near = previous.copy()
@@ -249,6 +257,9 @@ def _mv_scale_table(codes):
     return -1.0 / np.log(r)
 
 
+'''
+
+MV_VECTORS_CODE = '''\
 def _mv_contexts(dy, dx):
     """Every block's context, row by row as the decoder knows it: the rows above, and for x its y."""
     cy, cx = np.zeros_like(dy), np.zeros_like(dx)
@@ -315,3 +326,5 @@ def _get_vectors(sections, shape, decoder):
 
 
 '''
+
+MV_LAPLACE_CODE = MV_MEDIAN_CODE + MV_UNMEDIAN_CODE + MV_MODEL_CODE + MV_VECTORS_CODE
