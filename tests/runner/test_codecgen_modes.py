@@ -14,10 +14,13 @@ import numpy as np
 import pytest
 
 from domain.bdrate import bd_rate
+from domain.policy import Policy
 from runner.evaluation.clips import bikes_clip
+from runner.planners.base import PlannerContext
 from runner.planners.offline.genome import PRIOR_WEIGHTS, Genome, active_genes, mutate, seed_genomes
-from runner.planners.offline.render import genome_from_source, render
-from runner.sandbox.validation import validate
+from runner.planners.offline.planner import OfflinePlanner
+from runner.planners.offline.render import LEAN_ABOVE_BYTES, genome_from_source, render
+from runner.sandbox.validation import MAX_SOURCE_BYTES, validate
 from tests.runner.test_codecgen import _modules, _round_trip, static_problems
 from tests.runner.test_codecgen_blocks import NEW_BLOCK_GENOMES
 
@@ -218,3 +221,23 @@ def test_modes_are_bit_exact_between_sandboxed_encoder_and_decoder():
     assert payload == first.payload
     for decoded, picture in zip(first.decoded, pictures, strict=True):
         assert np.array_equal(decoded, picture)
+
+
+def test_the_biggest_designs_are_rendered_lean_within_the_sandbox_s_limit():
+    everything = replace(SPLIT, intra_pred="planar", intra_blocks=True, rdoq=0.2, deblock=3, block=16)
+    lean, documented = render(everything), render(BASE)
+    assert '"""' not in lean.split('"""', 2)[2]  # the module docstring is the only one left
+    assert '"""' in documented.split('"""', 2)[2] and len(documented.encode()) <= LEAN_ABOVE_BYTES
+    assert LEAN_ABOVE_BYTES < len(lean.encode()) <= MAX_SOURCE_BYTES
+    assert validate(lean) == [] and genome_from_source(lean) == everything
+
+
+def test_the_offline_planner_never_proposes_a_source_the_sandbox_would_refuse(monkeypatch):
+    import runner.planners.offline.planner as planner_module
+
+    context = PlannerContext(lineage="default", iteration=len(seed_genomes()), best_version=0,
+                             best_source="x = 1\n", best_metrics=None, policy=Policy(), sources={})
+    monkeypatch.setattr(planner_module, "MAX_SOURCE_BYTES", len(render(BASE).encode()) - 1)
+    sizes = [len(OfflinePlanner(seed=seed).propose(replace(context, iteration=i)).source.encode())
+             for seed in range(3) for i in range(6)]
+    assert max(sizes) < len(render(BASE).encode())

@@ -300,11 +300,13 @@ def seed_genomes() -> list[Genome]:
                chroma_q=1.5, deadzone_intra=0.42),
         # Conditional replenishment: residual against the previous decoded frame, skipped blocks.
         Genome(prediction="previous", skip=True, packing="planes", entropy="zlib", level=9),
-        # Motion compensation with everything range-coded: levels, median-predicted vectors, flags and
-        # models (bench/codecgen_vs_jpeg.py's laplace+mv+side; a flat inter matrix, as a 20-iteration run adopted).
-        Genome(prediction="motion", search=16, qmatrix_inter="flat", deadzone_intra=0.2, deadzone_inter=0.33,
-               decimate=2, deblock=1, chroma_q=4.0, dc_pred=True, skip=True, entropy="laplace", level=9,
-               mv_code="laplace", side="range"),
+        # Motion compensation with everything range-coded (levels, median-predicted vectors, flags and models),
+        # quarter samples by the 6-tap filter, intra prediction in intra frames and intra blocks in P frames, and
+        # the RD mode decision of predicted macroblocks (bench/codecgen_vs_jpeg.py's quarter-sixtap+intra+modes).
+        Genome(prediction="motion", search=16, qmatrix="flat", qmatrix_inter="flat", deadzone_intra=0.42,
+               deadzone_inter=0.33, decimate=2, deblock=1, chroma_q=4.0, dc_pred=True, skip=True, entropy="laplace",
+               level=9, mv_code="laplace", side="range", subpel=4, interp="sixtap", ipratio=1.7, intra_pred="planar",
+               intra_blocks=True, modes="split"),
     ]
 
 
