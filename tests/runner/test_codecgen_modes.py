@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from domain.bdrate import bd_rate
+from domain.ids import sha256_of
 from domain.policy import Policy
 from runner.evaluation.clips import bikes_clip
 from runner.planners.base import PlannerContext
@@ -235,9 +236,16 @@ def test_the_biggest_designs_are_rendered_lean_within_the_sandbox_s_limit():
 def test_the_offline_planner_never_proposes_a_source_the_sandbox_would_refuse(monkeypatch):
     import runner.planners.offline.planner as planner_module
 
-    context = PlannerContext(lineage="default", iteration=len(seed_genomes()), best_version=0,
-                             best_source="x = 1\n", best_metrics=None, policy=Policy(), sources={})
-    monkeypatch.setattr(planner_module, "MAX_SOURCE_BYTES", len(render(BASE).encode()) - 1)
-    sizes = [len(OfflinePlanner(seed=seed).propose(replace(context, iteration=i)).source.encode())
-             for seed in range(3) for i in range(6)]
-    assert max(sizes) < len(render(BASE).encode())
+    best = render(seed_genomes()[0])
+    limit = len(best.encode()) + 2000  # as if the sandbox took little more than the best's size
+    monkeypatch.setattr(planner_module, "MAX_SOURCE_BYTES", limit)
+    sizes = []
+    for iteration in range(len(seed_genomes()), len(seed_genomes()) + 12):
+        context = PlannerContext(lineage="default", iteration=iteration, best_version=1, best_source=best,
+                                 best_metrics=None, policy=Policy(), sources={sha256_of(best): best},
+                                 best_sha256=sha256_of(best))
+        sizes.append(len(OfflinePlanner().propose(context).source.encode()))
+    assert max(sizes) <= limit
+    monkeypatch.setattr(planner_module, "MAX_SOURCE_BYTES", 10**6)
+    assert any(len(OfflinePlanner().propose(replace(context, iteration=i)).source.encode()) > limit
+               for i in range(len(seed_genomes()), len(seed_genomes()) + 12))  # bigger ones were there to skip
