@@ -138,10 +138,9 @@ def test_the_policy_records_its_rule_and_thresholds():
         Policy(name="best-guess")
 
 
-def test_a_lineage_under_the_policy_records_the_figures_and_a_version_s_validation():
-    from eventsourcing.application import Application
-
-    from domain.candidate import Candidate, CandidateError
+def lineage_with_a_tested_candidate(curves: dict[str, list[dict]]):
+    """(a lineage under the policy whose version 0 was tested as INCUMBENT, a candidate tested with curves)."""
+    from domain.candidate import Candidate
     from domain.lineage import Lineage
     from domain.policy import seed_decision
 
@@ -151,7 +150,16 @@ def test_a_lineage_under_the_policy_records_the_figures_and_a_version_s_validati
     seed.adopt(0, None, None, seed_decision(seed.result), lineage.policy)
     lineage.create_version(0, str(seed.id), seed.sha256, comparable(seed.result))
     candidate = Candidate(lineage="main", sha256="1" * 64, parent_version=0, rationale="", planner="human")
-    candidate.record_test(result({"a": ladder(0.8), "b": ladder(0.9), "c": ladder(0.85)}))
+    candidate.record_test(result(curves))
+    return lineage, candidate
+
+
+def test_a_lineage_under_the_policy_records_the_figures_and_a_version_s_validation():
+    from eventsourcing.application import Application
+
+    from domain.candidate import CandidateError
+
+    lineage, candidate = lineage_with_a_tested_candidate({"a": ladder(0.8), "b": ladder(0.9), "c": ladder(0.85)})
     with pytest.raises(CandidateError, match="only adopted"):
         candidate.record_validation({"suite": "v", "clip_names": [], "verdict": OK, "clips": {}, "provenance": {}})
     decision = lineage.judge(candidate.result)

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from domain.candidate import Candidate
-from domain.lineage import Lineage
 from domain.policy import (
     BD_RATE,
     MATCHED_QUALITY,
@@ -15,7 +13,6 @@ from domain.policy import (
     Policy,
     comparable,
     decide,
-    seed_decision,
     wants_same_material,
 )
 from domain.seed import SEED_SOURCE
@@ -24,7 +21,7 @@ from runner.evaluation.clips import Clip, Suite, bikes_clip, moving_pattern
 from runner.evaluation.evaluator import adoption_test, remeasure_incumbent
 from runner.evolution.lifecycle import finish
 from runner.sandbox.validation import validate
-from tests.domain.test_bd_policy import INCUMBENT, ladder, result
+from tests.domain.test_bd_policy import INCUMBENT, ladder, lineage_with_a_tested_candidate, result
 from tests.ledger.support import EXAMPLES, suite_record, variant
 
 POLICY = Policy(name=BD_RATE)
@@ -42,19 +39,8 @@ def test_only_a_bd_rate_decision_at_or_below_no_gain_is_taken_again():
     assert not wants_same_material(adopted, Policy(name=MATCHED_QUALITY))
 
 
-def _lineage_with_one_version() -> tuple[Lineage, Candidate]:
-    lineage = Lineage.start("main", {"name": "s", "hash": "h"}, POLICY)
-    seed = Candidate(lineage="main", sha256="0" * 64, parent_version=None, rationale="", planner="seed")
-    seed.record_test(INCUMBENT)
-    seed.adopt(0, None, None, seed_decision(seed.result), lineage.policy)
-    lineage.create_version(0, str(seed.id), seed.sha256, comparable(seed.result))
-    candidate = Candidate(lineage="main", sha256="1" * 64, parent_version=0, rationale="", planner="human")
-    candidate.record_test(result({"a": ladder(0.8), "b": ladder(0.8), "c": ladder(0.8)}))
-    return lineage, candidate
-
-
 def test_the_lineage_compares_with_the_remeasured_best_only_when_it_is_the_best_now():
-    lineage, candidate = _lineage_with_one_version()
+    lineage, candidate = lineage_with_a_tested_candidate({"a": ladder(0.8), "b": ladder(0.8), "c": ladder(0.8)})
     assert lineage.judge(candidate.result).adopted  # against the recorded curves: -20%
     same = comparable(result({"a": ladder(0.8), "b": ladder(0.8), "c": ladder(0.8)}))
     candidate.remeasure_incumbent(0, "0" * 64, same)
