@@ -30,6 +30,8 @@ BASE = Genome(prediction="motion", search=16, qmatrix_inter="flat", deadzone_int
               decimate=2, deblock=1, chroma_q=4.0, dc_pred=True, skip=True, entropy="laplace", level=9,
               mv_code="laplace", side="range", subpel=4, interp="sixtap", ipratio=1.7)
 SKIP, SPLIT = replace(BASE, modes="skip"), replace(BASE, modes="split")
+# the biggest design: rendered lean (render.LEAN_ABOVE_BYTES)
+EVERYTHING = replace(SPLIT, intra_pred="planar", intra_blocks=True, rdoq=0.2, deblock=3, block=16)
 # sha256 of these genomes' sources concatenated, as rendered before the modes gene existed
 BEFORE_MODES = [*NEW_BLOCK_GENOMES, BASE, replace(BASE, mb=8, chroma="444", side="deflate")]
 BEFORE_MODES_DIGEST = "3cc2e6aa4f89ab7ce70f0dfa732fe669fe9df602b2b219ed37124742bbcb1e1c"
@@ -202,7 +204,8 @@ def test_flat_and_tiny_frames_round_trip(genome):
 
 
 @pytest.mark.slow
-def test_modes_are_bit_exact_between_sandboxed_encoder_and_decoder():
+@pytest.mark.parametrize("genome", [SPLIT, seed_genomes()[3], EVERYTHING], ids=("split", "motion seed", "lean"))
+def test_modes_are_bit_exact_between_sandboxed_encoder_and_decoder(genome):
     from runner.evaluation.clips import default_suite
     from runner.evaluation.evaluator import clip_config
     from runner.sandbox.fork_server import Limits
@@ -212,7 +215,7 @@ def test_modes_are_bit_exact_between_sandboxed_encoder_and_decoder():
     clip = default_suite().clip("bikes")
     frames = np.ascontiguousarray(clip.frames[:4, 30:118, 60:204])
     config = clip_config(clip, 45) | {"height": frames.shape[1], "width": frames.shape[2], "frames": len(frames)}
-    source = render(SPLIT)
+    source = render(genome)
     with Sandbox(limits=Limits(frame_seconds=5.0)) as box:
         first = box.run(source, frames, config, keep_payload=True)
         second = box.run(source, frames, config, keep_payload=True)
@@ -225,12 +228,11 @@ def test_modes_are_bit_exact_between_sandboxed_encoder_and_decoder():
 
 
 def test_the_biggest_designs_are_rendered_lean_within_the_sandbox_s_limit():
-    everything = replace(SPLIT, intra_pred="planar", intra_blocks=True, rdoq=0.2, deblock=3, block=16)
-    lean, documented = render(everything), render(BASE)
+    lean, documented = render(EVERYTHING), render(BASE)
     assert '"""' not in lean.split('"""', 2)[2]  # the module docstring is the only one left
     assert '"""' in documented.split('"""', 2)[2] and len(documented.encode()) <= LEAN_ABOVE_BYTES
     assert LEAN_ABOVE_BYTES < len(lean.encode()) <= MAX_SOURCE_BYTES
-    assert validate(lean) == [] and genome_from_source(lean) == everything
+    assert validate(lean) == [] and genome_from_source(lean) == EVERYTHING
 
 
 def test_the_offline_planner_never_proposes_a_source_the_sandbox_would_refuse(monkeypatch):
