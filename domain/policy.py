@@ -237,7 +237,7 @@ def decide(
     same_material: incumbent_test was measured on the candidate's own material (said in the reason)."""
     against = "the incumbent" if incumbent_version is None else f"version {incumbent_version}"
     if same_material:
-        against += " (measured again on the same material)"
+        against += " as measured again on the same material"
     verdict: VerdictRecord | dict[str, Any] = candidate_test.get("verdict") or {}
     if verdict.get("category") != "ok":
         return Decision(False, VERDICT, f"declined: the candidate did not run cleanly ({_verdict_text(verdict)})")
@@ -327,7 +327,7 @@ def _decide_bd_rate(candidate_test: TestRecord, incumbent_test: TestRecord | Non
                                           f"{against} (veto above +{policy.bd_veto_pct:g}%; mean {mean:+.1f}%: "
                                           f"{figures})", bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)
     if mean <= -policy.bd_gain_pct:
-        return Decision(True, BD_GAIN, f"adopted: mean BD-rate {mean:+.1f}% against {against}'s curves over "
+        return Decision(True, BD_GAIN, f"adopted: mean BD-rate {mean:+.1f}% against the curves of {against} over "
                                        f"{RD_LOW_PSNR_Y:g}-{RD_HIGH_PSNR_Y:g} dB PSNR-Y (needs <= "
                                        f"-{policy.bd_gain_pct:g}%, no clip above +{policy.bd_veto_pct:g}%): {figures}",
                         bitrate_change=1.0 + mean / 100.0, bd_rates=compared_rates)

@@ -41,7 +41,7 @@ INCUMBENT = result({"a": ladder(), "b": ladder(), "c": ladder()})
 def test_fewer_bits_on_every_clip_is_adopted_with_the_figures_in_the_reason():
     d = decide(result({"a": ladder(0.8), "b": ladder(0.9), "c": ladder(0.85)}), INCUMBENT, POLICY, incumbent_version=2)
     assert d.adopted and d.rule == BD_GAIN
-    assert "mean BD-rate -15.0% against version 2's curves" in d.reason
+    assert "mean BD-rate -15.0% against the curves of version 2 over 30-42 dB" in d.reason
     assert "a -20.0%, b -10.0%, c -15.0%" in d.reason
     assert d.improvement == pytest.approx(0.15)
 

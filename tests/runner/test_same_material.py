@@ -46,7 +46,7 @@ def test_the_lineage_compares_with_the_remeasured_best_only_when_it_is_the_best_
     candidate.remeasure_incumbent(0, "0" * 64, same)
     decision = lineage.judge(candidate.result, candidate.remeasured_incumbent)
     assert not decision.adopted and decision.rule == NOT_BETTER
-    assert "version 0 (measured again on the same material)" in decision.reason
+    assert "version 0 as measured again on the same material" in decision.reason
     assert lineage.incumbent_metrics(candidate.remeasured_incumbent) == (same, True)
     # A remeasure of another source, or of an earlier best, is not what the best is now.
     for version, sha in ((0, "f" * 64), (1, "0" * 64)):
