@@ -236,11 +236,13 @@ class CodecLedger(LedgerQueries):
 
     def record_remeasured_incumbent(self, candidate_id: str, version: int, sha256: str,
                                     result: AdoptionTestResult) -> Candidate:
-        """The best (version, sha256) measured on a tested candidate's material, kept for its decision."""
+        """The best (version, sha256) measured on a tested candidate's material, kept for its decision; nothing
+        where another run decided the candidate, or recorded a remeasurement, meanwhile."""
         candidate = self.candidate(candidate_id)
-        candidate.remeasure_incumbent(version, sha256, comparable(result))
-        self._save(candidate)
-        return candidate
+        if candidate.status == TESTED:
+            candidate.remeasure_incumbent(version, sha256, comparable(result))
+            self._save_unless_recorded(candidate)
+        return self.candidate(candidate_id)
 
     def decide(self, lineage: str, candidate_id: str) -> Candidate:
         """Decide a tested candidate against the current best; returns it decided.

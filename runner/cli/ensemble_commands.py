@@ -45,6 +45,8 @@ def ensemble(
         except UnknownObjective as exc:
             raise CommandError(f"--objectives: {exc}") from None
         say(f"🧩 {made.describe()}")
+        if made.left_out:
+            say(f"   left out, so that it fits one candidate's source: {', '.join(sha[:12] for sha in made.left_out)}")
         policy = state.policy_object
         with sandbox_for(policy) as sandbox:
             outcome = submit_ensemble(app, lineage, made, validate=validate,
@@ -53,7 +55,7 @@ def ensemble(
                                       narration=Narrator(say, file_name="ensemble"))
         session.refresh()
         if as_json:
-            print_json(outcome.to_dict() | made.details())
+            print_json(outcome.to_dict() | made.details() | {"left_out": list(made.left_out)})
 
 
 def import_(

