@@ -10,14 +10,16 @@ from pathlib import Path
 import pytest
 
 from tests.ledger.support import ledger_url, results, sqlite_url, suite, tester  # noqa: F401
+from tests.runner.short_run import short_run  # noqa: F401
 
 TESTS = Path(__file__).resolve().parent
 
-# Whole suites that start real processes for each case: the command line end to end, the loop, faults,
-# the hostile corpus.
+# Whole suites that start real processes for each case: the command line end to end, the loop, faults, a run
+# stopped by a signal, the hostile corpus.
 SLOW_SUITES = (
     "hostile",
     "runner/test_faults.py",
+    "runner/test_shutdown.py",
     "runner/test_loop.py",
     "runner/test_cli.py",
     "runner/test_report_cli.py",

@@ -50,9 +50,11 @@ def test_the_wheel_holds_every_module_and_no_tests(wheel):
 @pytest.mark.slow
 def test_an_installed_wheel_runs_the_main_job(wheel, tmp_path):
     venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
-    installed = subprocess.run([venv / "bin" / "pip", "install", "-q", str(wheel)], capture_output=True, text=True,
-                               timeout=900)
+    # The wheel and its dependencies by this pip into a venv without one of its own, and no bytecode compiled
+    # ahead: the same packages as `pip install` in the venv, in a third of the time.
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=300)
+    installed = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
+                                "-q", "--no-compile", str(wheel)], capture_output=True, text=True, timeout=900)
     assert installed.returncode == 0, installed.stderr[-2000:]
     # From an empty folder, so nothing of the checkout can be imported by accident.
     work = tmp_path / "work"

@@ -293,9 +293,12 @@ class Host:
             listener.close()
 
 
-def descendants(root: int) -> list[tuple[int, int, str]]:
-    """(pid, parent, state) of every live process below `root`."""
-    children: dict[int, list[tuple[int, str]]] = {}
+Children = dict[int, list[tuple[int, str]]]
+
+
+def process_table() -> Children:
+    """parent pid -> (pid, state) of each of its children, for every process there is: one read of /proc."""
+    children: Children = {}
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
@@ -303,6 +306,13 @@ def descendants(root: int) -> list[tuple[int, int, str]]:
             except OSError:
                 continue
             children.setdefault(int(fields[1]), []).append((int(entry), fields[0]))
+    return children
+
+
+def descendants(root: int, children: Children | None = None) -> list[tuple[int, int, str]]:
+    """(pid, parent, state) of every live process below `root`, in `children` (by default /proc as it is now)."""
+    if children is None:
+        children = process_table()
     found, pending = [], [root]
     while pending:
         parent = pending.pop()
@@ -364,8 +374,8 @@ def sandboxes(host):
     assert not leftovers, f"processes left behind after every sandbox closed: {leftovers}"
 
 
-def _live_descendants(host) -> list:
-    return [p for p in descendants(os.getpid()) if p[0] != host.decoy.pid]
+def _live_descendants(host, children: Children | None = None) -> list:
+    return [p for p in descendants(os.getpid(), children) if p[0] != host.decoy.pid]
 
 
 def _settled(probe, wanted, seconds: float = 3.0):
@@ -379,19 +389,21 @@ def _settled(probe, wanted, seconds: float = 3.0):
 
 
 def _stray_processes(host, sandboxes) -> list:
-    """Live processes below this one that belong to no running sandbox server."""
+    """Live processes below this one that belong to no running sandbox server (all seen in one read of /proc)."""
+    children = process_table()
     allowed = set()
     for box in sandboxes.opened.values():
         for server in (box.encoder, box.decoder):
             if server.process is not None:
                 allowed.add(server.process.pid)
-                allowed.update(pid for pid, _, _ in descendants(server.process.pid))
+                allowed.update(pid for pid, _, _ in descendants(server.process.pid, children))
     # Below a server: bubblewrap's init, the server itself and its next child; or just the child.
     too_many = [box for box in sandboxes.opened.values()
                 for server in (box.encoder, box.decoder)
                 if server.process is not None
-                and len(descendants(server.process.pid)) > (3 if server.isolation() == "bubblewrap namespaces" else 1)]
-    strays = [p for p in _live_descendants(host) if p[0] not in allowed]
+                and len(descendants(server.process.pid, children)) >
+                (3 if server.isolation() == "bubblewrap namespaces" else 1)]
+    strays = [p for p in _live_descendants(host, children) if p[0] not in allowed]
     return strays + [f"{len(too_many)} server(s) with extra processes"] * bool(too_many)
 
 
@@ -638,12 +650,15 @@ def _nonblocking_pipes(box) -> list:
     for server in (box.encoder, box.decoder):
         tree = descendants(server.process.pid) or [(server.process.pid, 0, "S")]
         for pid in {pid for pid, _, _ in tree} - {parent for _, parent, _ in tree}:
-            for descriptor in os.listdir(f"/proc/{pid}/fd"):
-                if os.readlink(f"/proc/{pid}/fd/{descriptor}").startswith("pipe:"):
-                    info = Path(f"/proc/{pid}/fdinfo/{descriptor}").read_text()
-                    flags = int(info.split("flags:")[1].split()[0], 8)
-                    if flags & os.O_NONBLOCK:
-                        found.append((pid, descriptor))
+            try:
+                for descriptor in os.listdir(f"/proc/{pid}/fd"):
+                    if os.readlink(f"/proc/{pid}/fd/{descriptor}").startswith("pipe:"):
+                        info = Path(f"/proc/{pid}/fdinfo/{descriptor}").read_text()
+                        flags = int(info.split("flags:")[1].split()[0], 8)
+                        if flags & os.O_NONBLOCK:
+                            found.append((pid, descriptor))
+            except FileNotFoundError:  # it ended while being read: not yet the one waiting, look again
+                found.append((pid, "ended"))
     return found
 
 

@@ -27,10 +27,10 @@ from runner.evolution.lineage_setup import PolicyOptions, open_lineage
 from runner.evolution.loop import Evolution
 from runner.planners.claude import ClaudePlanner
 from runner.sandbox.pipeline import Sandbox
+from tests.runner.short_run import CLIP, copy_of
 
 ROOT = Path(__file__).parent.parent.parent
 EXAMPLES = ROOT / "examples"
-CLIP = ["--input", bikes_path(), "--frames", "8", "--max-size", "176x144"]
 
 
 def cli(*args, timeout=600):
@@ -56,12 +56,10 @@ def count(db: Path, topic: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def evolved(tmp_path_factory):
-    """A short offline run on a real clip, shared by the tests that only read it."""
-    db = tmp_path_factory.mktemp("run") / "ledger.db"
-    result = cli("run", "--iterations", "4", "--workers", "2", "--seed", "3", "--ledger", str(db), *CLIP, "--json")
-    assert result.returncode == 0, result.stderr
-    return db, json.loads(result.stdout)
+def evolved(short_run, tmp_path_factory):
+    """A short offline run on a real clip (4 iterations), shared by the tests that only read it."""
+    db, summary = short_run
+    return copy_of(db, tmp_path_factory.mktemp("run")), summary
 
 
 def test_a_short_offline_run_adopts_and_its_projections_equal_a_rebuild(evolved):

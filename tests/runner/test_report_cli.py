@@ -26,7 +26,6 @@ from projections.asof import position_of_version
 from projections.session import open_session
 from projections.state import status as status_state
 from runner.cli.app import app
-from runner.evaluation.clips import bikes_path
 from runner.evaluation.references import available_codecs
 from tests.projections.test_report import (
     HOSTILE,
@@ -36,9 +35,9 @@ from tests.projections.test_report import (
     assert_images_drawn,
     assert_self_contained,
 )
+from tests.runner.short_run import copy_of
 
 ROOT = Path(__file__).parent.parent.parent
-CLIP = ["--input", bikes_path(), "--frames", "8", "--max-size", "176x144"]
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 AUDIT = "<b>audit</b>: is v{} \"too good\"?"
 PLANNER = "[red]hand[/red]"  # rich markup in a name from the ledger: shown as written
@@ -68,13 +67,10 @@ def projected(built: Built, version: int | None = None) -> dict:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory) -> Built:
+def built(short_run, tmp_path_factory) -> Built:
     folder = tmp_path_factory.mktemp("report-cli")
-    db = folder / "ledger.db"
+    db, run = copy_of(short_run[0], folder), short_run[1]
     env = {**os.environ, "CODEC_LEDGER_CACHE": str(folder / "cache"), "COLUMNS": "150"}
-    result = cli(env, "run", "--iterations", "4", "--workers", "2", "--seed", "3", "--ledger", db, *CLIP, "--json")
-    assert result.returncode == 0, result.stderr
-    run = json.loads(result.stdout)
     assert run["adopted"], run
     done = Built(db, folder, env, run)
     rejected = invoke(done, "submit", ROOT / "tests" / "candidates" / "syntax_error.py", "--rationale", HOSTILE,

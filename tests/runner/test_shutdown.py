@@ -2,20 +2,27 @@
 own process each leave no process of its tree alive within seconds (workers, bubblewrap, fork servers),
 the ledger consistent, and a next run that resumes it."""
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 
-from runner.evaluation.clips import bikes_path
-from tests.runner.test_faults import ROOT, check_consistent, command, stored
+from projections.session import open_session
+from runner.evolution.lineage_setup import PolicyOptions, open_lineage
+from tests.ledger.support import EXAMPLES, variant
+from tests.runner.test_faults import ROOT, TINY_CLIP, check_consistent, command, stored
 
-# Material on which one candidate's test takes longer than GONE_WITHIN: a run that waited for the tests
-# running when it was stopped, or workers that outlived their run until their test ended, would be seen.
-CLIP = ["--input", bikes_path(), "--frames", "60", "--max-size", "640x480"]
 GONE_WITHIN = 5.0  # seconds
+# The run's first two candidates loop forever, so each of their tests lasts the lineage's budget of one run,
+# well past GONE_WITHIN on any machine: a run that waited for the tests running when it was stopped, or workers
+# that outlived their run until their test ended, would be seen.
+RUN_SECONDS = 2 * GONE_WITHIN
+HANGS = (ROOT / "tests" / "candidates" / "hang_python.py").read_text()
 
 
 def parents() -> dict[int, int]:
@@ -96,10 +103,34 @@ def clean_up(process: subprocess.Popen, processes: dict[int, str]) -> None:
         process.wait()
 
 
+@pytest.fixture(scope="module")
+def started(tmp_path_factory) -> Path:
+    """A ledger whose lineage is started on a tiny clip (version 0 measured) with RUN_SECONDS per run."""
+    db = tmp_path_factory.mktemp("started") / "ledger.db"
+    _, clip, _, frames, _, size = TINY_CLIP  # --input CLIP --frames N --max-size WxH
+    with open_session(str(db), create=True) as session:
+        open_lineage(session.app, "default", [clip], int(frames), size, None, PolicyOptions(run_seconds=RUN_SECONDS),
+                     say=lambda line: None)
+    return db
+
+
+def proposals(folder: Path) -> Path:
+    """What the runs propose (the replay planner, by the lineage's count of proposals): two candidates that hang,
+    then JPEG codecs that differ only by a comment."""
+    jpeg = (EXAMPLES / "jpeg_imencode.py").read_text()
+    sources = [HANGS, variant(HANGS, 1)] + [variant(jpeg, n) for n in range(20)]
+    path = folder / "proposals.jsonl"
+    path.write_text("".join(json.dumps({"planner": "offline", "analysis": f"try {n}", "source": source,
+                                        "rationale": ""}) + "\n" for n, source in enumerate(sources)))
+    return path
+
+
 @pytest.mark.parametrize("how", ["SIGTERM", "SIGINT", "SIGKILL"])
-def test_a_stopped_run_leaves_no_process_behind_and_the_next_run_resumes(tmp_path, how):
+def test_a_stopped_run_leaves_no_process_behind_and_the_next_run_resumes(started, tmp_path, how):
     db = tmp_path / "ledger.db"
-    process = subprocess.Popen(command("run", "--workers", "2", "--iterations", "20", "--ledger", str(db), *CLIP),
+    shutil.copy(started, db)
+    replay = ["--planner", "replay", "--from", str(proposals(tmp_path))]
+    process = subprocess.Popen(command("run", "--workers", "2", "--iterations", "20", "--ledger", str(db), *replay),
                                cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                                text=True)
     processes: dict[int, str] = {}
@@ -120,7 +151,7 @@ def test_a_stopped_run_leaves_no_process_behind_and_the_next_run_resumes(tmp_pat
         assert len(lines) == 1 and f"stopped by {how}" in lines[0] and "resumes" in lines[0], errors
     before = stored(db)
 
-    rerun = subprocess.run(command("run", "--iterations", "1", "--workers", "2", "--ledger", str(db), *CLIP),
+    rerun = subprocess.run(command("run", "--iterations", "1", "--workers", "2", "--ledger", str(db), *replay),
                            cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert rerun.returncode == 0, rerun.stderr
     after = stored(db)
